@@ -1,0 +1,10 @@
+/** Public surface of src/crypto, used by the transport and auth layers. */
+export type * from './types.ts';
+export * from './errors.ts';
+export { randomBytes } from './random.ts';
+export { createHash, hashLength } from './hash.ts';
+export { CIPHERS, MACS } from './cipher-registry.ts';
+export { createSealer, createOpener } from './packet-protection.ts';
+export { KEX_MATH, createGexMath } from './kex-registry.ts';
+export { verifySignature, keyTypeOfAlgorithm } from './signature.ts';
+export { generateSigningKey } from './signing-keys.ts';

@@ -1,0 +1,33 @@
+/**
+ * The one interface the transport speaks to (DESIGN.md, "I/O and runtimes").
+ * Adapters wrap a node:net socket, Deno/Bun sockets, a child's stdio, an
+ * in-memory pair, or an SSH channel.
+ */
+export interface ByteStreamHandler {
+  /** Incoming bytes. The view is valid only until this call returns. */
+  data(chunk: Uint8Array): void;
+  /** The writer may write again after write() returned false. */
+  drain(): void;
+  /** The peer finished sending (half-close). */
+  end(): void;
+  /** The stream is closed; `error` when it closed because of one. Called once. */
+  close(error?: Error): void;
+}
+
+export interface ByteStream {
+  /** Install the handler; data starts flowing after this call. */
+  start(handler: ByteStreamHandler): void;
+  /**
+   * Queue bytes for sending. Ownership of `data` passes to the stream: the
+   * caller must not modify it afterwards. Returns false when the caller should
+   * wait for `drain` before writing more (backpressure).
+   */
+  write(data: Uint8Array): boolean;
+  /** Stop delivering data (receive-side backpressure), until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Half-close: no more writes from us. */
+  end(): void;
+  /** Close both directions now; pending writes may be dropped. */
+  close(error?: Error): void;
+}
