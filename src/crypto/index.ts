@@ -8,3 +8,4 @@ export { createSealer, createOpener } from './packet-protection.ts';
 export { KEX_MATH, createGexMath } from './kex-registry.ts';
 export { verifySignature, keyTypeOfAlgorithm } from './signature.ts';
 export { generateSigningKey } from './signing-keys.ts';
+export { fingerprintSha256, fingerprintMd5 } from './fingerprint.ts';

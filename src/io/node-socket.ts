@@ -1,0 +1,86 @@
+import * as net from 'node:net';
+import type { ByteStream, ByteStreamHandler } from './byte-stream.ts';
+
+/**
+ * ByteStream over a node:net socket (also what Bun and Deno's Node
+ * compatibility provide). TCP_NODELAY is on: the transport coalesces writes itself.
+ */
+export class NodeSocketStream implements ByteStream {
+  private handler: ByteStreamHandler | undefined;
+  private closed = false;
+
+  constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.pause();
+  }
+
+  start(handler: ByteStreamHandler): void {
+    this.handler = handler;
+    const s = this.socket;
+    s.on('data', (b: Buffer) => handler.data(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+    s.on('drain', () => handler.drain());
+    s.on('end', () => handler.end());
+    s.on('error', (e) => this.finish(e));
+    s.on('close', () => this.finish());
+    s.resume();
+  }
+
+  private finish(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handler?.close(error);
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.closed || this.socket.destroyed) return false;
+    return this.socket.write(data);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  close(error?: Error): void {
+    // Let queued bytes (a DISCONNECT) go out before the socket is destroyed.
+    const s = this.socket;
+    if (s.destroyed) return this.finish(error);
+    s.end(() => s.destroy());
+    setTimeout(() => s.destroy(), 1000).unref();
+    this.finish(error);
+  }
+}
+
+export interface TcpConnectOptions {
+  host: string;
+  port: number;
+  /** Abort the TCP connect after this many ms. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** Connect over TCP and return the socket as a ByteStream. */
+export function connectTcp(opts: TcpConnectOptions): Promise<NodeSocketStream> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: opts.host, port: opts.port });
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connect to ${opts.host}:${opts.port} timed out after ${opts.timeoutMs ?? 30_000} ms`));
+    }, opts.timeoutMs ?? 30_000);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.removeAllListeners('error');
+      resolve(new NodeSocketStream(s));
+    });
+    s.once('error', (e) => {
+      clearTimeout(t);
+      reject(new Error(`connect to ${opts.host}:${opts.port}: ${e.message}`, { cause: e }));
+    });
+  });
+}
