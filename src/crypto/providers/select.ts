@@ -1,0 +1,136 @@
+/**
+ * Chooses a provider per primitive at first use (DESIGN.md, "Crypto
+ * providers"): a provider that fails its known-answer self-test (or throws, or
+ * is absent) is never used; among those that pass, the faster one by a quick
+ * measurement wins. Decisions are cached for the process.
+ */
+import { UnsupportedAlgorithmError } from '../errors.ts';
+import type { ProviderChoice } from '../types.ts';
+import { nobleProvider } from './noble.ts';
+import type { PrimitiveId, PrimitiveProvider, ProviderName } from './primitives.ts';
+import { runtimeLoaded, runtimeProvider, runtimeState } from './runtime.ts';
+import { selfTest } from './self-test.ts';
+import { measureThroughput } from './speed.ts';
+
+export type { ProviderName, PrimitiveId } from './primitives.ts';
+
+/** `auto`, `noble`, or `runtime` (forces node:crypto; throws where it is absent or fails its self-test). */
+export type ProviderRequest = ProviderChoice | ProviderName;
+
+export interface CandidateReport {
+  provider: ProviderName;
+  selfTest: 'passed' | 'failed' | 'unavailable';
+  /** Measured throughput, when more than one provider passed. */
+  mbPerSec?: number;
+}
+
+export interface Selection {
+  primitive: PrimitiveId;
+  provider: ProviderName;
+  candidates: CandidateReport[];
+}
+
+const PROVIDERS: Record<ProviderName, PrimitiveProvider> = { noble: nobleProvider, runtime: runtimeProvider };
+const ORDER: ProviderName[] = ['runtime', 'noble'];
+
+const selfTests = new Map<string, boolean>();
+const selections = new Map<PrimitiveId, Selection>();
+
+/** The primitive an SSH cipher or MAC name runs on; undefined for `none`. */
+const PRIMITIVE_OF: Record<string, PrimitiveId | null> = Object.assign(Object.create(null), {
+  'chacha20-poly1305@openssh.com': 'chacha20',
+  'aes128-gcm@openssh.com': 'aes128-gcm',
+  'aes256-gcm@openssh.com': 'aes256-gcm',
+  'aes128-ctr': 'aes128-ctr',
+  'aes192-ctr': 'aes192-ctr',
+  'aes256-ctr': 'aes256-ctr',
+  'hmac-sha2-256-etm@openssh.com': 'hmac-sha256',
+  'hmac-sha2-512-etm@openssh.com': 'hmac-sha512',
+  'hmac-sha1-etm@openssh.com': 'hmac-sha1',
+  'hmac-sha2-256': 'hmac-sha256',
+  'hmac-sha2-512': 'hmac-sha512',
+  'hmac-sha1': 'hmac-sha1',
+  'chacha20': 'chacha20',
+  'aes128-gcm': 'aes128-gcm',
+  'aes256-gcm': 'aes256-gcm',
+  'hmac-sha256': 'hmac-sha256',
+  'hmac-sha512': 'hmac-sha512',
+  none: null,
+} satisfies Record<string, PrimitiveId | null>);
+
+/** Maps an SSH cipher/MAC name (or a primitive id) to its primitive; null for `none`. */
+export function primitiveOf(algorithm: string): PrimitiveId | null {
+  const id = PRIMITIVE_OF[algorithm];
+  if (id === undefined) throw new UnsupportedAlgorithmError('cipher or MAC', algorithm);
+  return id;
+}
+
+/** Self-test result of `provider` for `id`; cached except while node:crypto is still loading. */
+function passes(provider: ProviderName, id: PrimitiveId): boolean | 'unavailable' {
+  if (provider === 'runtime' && runtimeState() !== 'loaded') return 'unavailable';
+  const k = `${provider}:${id}`;
+  let ok = selfTests.get(k);
+  if (ok === undefined) {
+    ok = selfTest(PROVIDERS[provider], id);
+    selfTests.set(k, ok);
+  }
+  return ok;
+}
+
+function select(id: PrimitiveId): Selection {
+  const cached = selections.get(id);
+  if (cached) return cached;
+  const candidates: CandidateReport[] = ORDER.map((provider) => {
+    const r = passes(provider, id);
+    return { provider, selfTest: r === 'unavailable' ? 'unavailable' : r ? 'passed' : 'failed' };
+  });
+  const passed = candidates.filter((c) => c.selfTest === 'passed');
+  if (passed.length === 0) throw new Error(`${id}: no crypto provider passed its self-test`);
+  let best = passed[0]!;
+  if (passed.length > 1) {
+    for (const c of passed) c.mbPerSec = measureThroughput(PROVIDERS[c.provider], id);
+    for (const c of passed) if (c.mbPerSec! > best.mbPerSec!) best = c;
+  }
+  const selection: Selection = { primitive: id, provider: best.provider, candidates };
+  // While node:crypto is still loading (runtimes without getBuiltinModule), decide again next time.
+  if (runtimeState() !== 'loading') selections.set(id, selection);
+  return selection;
+}
+
+/** The provider to run primitive `id` on, per the caller's choice. */
+export function selectProvider(id: PrimitiveId, choice: ProviderRequest = 'auto'): PrimitiveProvider {
+  if (choice === 'auto') return PROVIDERS[select(id).provider];
+  if (choice !== 'noble' && choice !== 'runtime') throw new TypeError(`unknown crypto provider choice: ${String(choice)}`);
+  if (passes(choice, id) !== true) throw new Error(`${id}: the ${choice} provider is unavailable or failed its self-test`);
+  return PROVIDERS[choice];
+}
+
+/**
+ * Which provider runs `algorithm` (an SSH cipher or MAC name such as
+ * "aes128-gcm@openssh.com" or "hmac-sha2-256-etm@openssh.com"): runs the
+ * selection if it has not run yet. `none` runs on no provider; reported as "noble".
+ * For chacha20-poly1305@openssh.com this is the ChaCha20 provider; Poly1305 is always noble's.
+ */
+export function providerFor(algorithm: string, choice: ProviderRequest = 'auto'): ProviderName {
+  const id = primitiveOf(algorithm);
+  if (id === null) return 'noble';
+  return selectProvider(id, choice).name;
+}
+
+/** The full selection record for `algorithm` (self-test results and measured MB/s); null for `none`. */
+export function providerDetails(algorithm: string): Selection | null {
+  const id = primitiveOf(algorithm);
+  return id === null ? null : select(id);
+}
+
+/** Providers that pass the self-test for `algorithm` (for tests and benchmarks that run every provider). */
+export function availableProviders(algorithm: string): ProviderName[] {
+  const id = primitiveOf(algorithm);
+  if (id === null) return ['noble'];
+  return ORDER.filter((p) => passes(p, id) === true);
+}
+
+/** Resolves when provider selection no longer waits on node:crypto loading (immediate on current Node, Bun, Deno). */
+export function cryptoProvidersReady(): Promise<void> {
+  return runtimeLoaded;
+}

@@ -1,0 +1,78 @@
+/**
+ * A quick throughput measurement of one primitive on one provider, used to
+ * pick between providers that both passed their self-test (DESIGN.md,
+ * "Crypto providers"). About 3 ms per provider, once per process.
+ */
+import type { PrimitiveId, PrimitiveProvider } from './primitives.ts';
+
+const perf = (globalThis as { performance?: { now(): number } }).performance;
+const now: () => number = perf ? () => perf.now() : () => Date.now();
+
+/** Bulk packets dominate relaying; 16 KiB is half the usual maximum packet. */
+const SIZE = 16384;
+const BUDGET_MS = 3;
+
+/** One unit of work: process SIZE bytes the way a sealer would. */
+function workload(p: PrimitiveProvider, id: PrimitiveId): { run(): void; dispose(): void } {
+  const buf = new Uint8Array(SIZE + 64);
+  const key = new Uint8Array(32).fill(7);
+  switch (id) {
+    case 'aes128-ctr':
+    case 'aes192-ctr':
+    case 'aes256-ctr': {
+      const bytes = id === 'aes128-ctr' ? 16 : id === 'aes192-ctr' ? 24 : 32;
+      const s = p.aesCtr!(key.subarray(0, bytes), new Uint8Array(16));
+      return { run: () => s.update(buf, 0, SIZE), dispose: () => s.dispose() };
+    }
+    case 'aes128-gcm':
+    case 'aes256-gcm': {
+      const g = p.aesGcm!(key.subarray(0, id === 'aes128-gcm' ? 16 : 32));
+      const iv = new Uint8Array(12);
+      return { run: () => g.seal(iv, buf, 0, 4, SIZE - 4), dispose: () => g.dispose() };
+    }
+    case 'chacha20': {
+      const s = p.chacha20!(key);
+      const nonce = new Uint8Array(12);
+      return {
+        run: () => {
+          s.reset(nonce, 1);
+          s.update(buf, 0, SIZE);
+        },
+        dispose: () => s.dispose(),
+      };
+    }
+    case 'hmac-sha1':
+    case 'hmac-sha256':
+    case 'hmac-sha512': {
+      const h = p.hmac!(id === 'hmac-sha1' ? 'sha1' : id === 'hmac-sha256' ? 'sha256' : 'sha512', key);
+      return {
+        run: () => {
+          h.begin();
+          h.update(buf, 0, SIZE);
+          h.finish(buf, SIZE);
+        },
+        dispose: () => h.dispose(),
+      };
+    }
+  }
+}
+
+/** Measured throughput of `id` on `p`, in MB/s (10^6 bytes per second). */
+export function measureThroughput(p: PrimitiveProvider, id: PrimitiveId): number {
+  const w = workload(p, id);
+  try {
+    w.run();
+    w.run();
+    let n = 0;
+    const t0 = now();
+    let t = t0;
+    do {
+      w.run();
+      n++;
+      t = now();
+    } while (t - t0 < BUDGET_MS || n < 3);
+    return (n * SIZE) / ((t - t0) * 1000);
+  } finally {
+    w.dispose();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305).
+ *
+ * The 64-byte key is K_2 ‖ K_1. Both ChaCha20 instances use the 64-bit packet
+ * sequence number, big-endian, as nonce; in RFC 8439's 96-bit layout that is
+ * 0x00000000 ‖ uint64(seq) (the high counter word is always zero).
+ * - K_1, block 0, encrypts the 4-byte packet_length.
+ * - K_2, block 0: its first 32 bytes of keystream are the Poly1305 key.
+ * - K_2, blocks 1…: encrypt padding_length ‖ payload ‖ padding.
+ * - The 16-byte tag is Poly1305 over encrypted length ‖ ciphertext.
+ * Poly1305 always runs on noble (node:crypto does not expose it).
+ */
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import { readUint32, writeUint32 } from '../wire/bytes.ts';
+import { equalAt } from './constant-time.ts';
+import { MacError } from './errors.ts';
+import type { ChaCha20Stream, PrimitiveProvider } from './providers/primitives.ts';
+import type { PacketOpener, PacketSealer } from './types.ts';
+
+const NAME = 'chacha20-poly1305@openssh.com';
+const TAG = 16;
+
+/** State shared by both directions: the two keyed streams and scratch buffers. */
+class ChaChaPolyCore {
+  readonly main: ChaCha20Stream;
+  readonly header: ChaCha20Stream;
+  readonly nonce = new Uint8Array(12);
+  /** One ChaCha20 block of K_2 keystream; the first 32 bytes key Poly1305. */
+  readonly polyKey = new Uint8Array(64);
+  readonly tag = new Uint8Array(TAG);
+  readonly length = new Uint8Array(4);
+
+  constructor(p: PrimitiveProvider, key: Uint8Array) {
+    this.main = p.chacha20!(key.subarray(0, 32));
+    this.header = p.chacha20!(key.subarray(32, 64));
+  }
+
+  setSeq(seq: number): void {
+    writeUint32(this.nonce, 8, seq >>> 0);
+  }
+
+  /** Positions K_2 at block 0, takes the Poly1305 key; the stream is left at block 1. */
+  startMain(): void {
+    this.polyKey.fill(0);
+    this.main.reset(this.nonce, 0);
+    this.main.update(this.polyKey, 0, 64);
+  }
+
+  /** Poly1305 over `buf[off .. off+n)` into `this.tag`. */
+  authenticate(buf: Uint8Array, off: number, n: number): void {
+    const mac = poly1305.create(this.polyKey.subarray(0, 32));
+    mac.update(buf.subarray(off, off + n));
+    mac.digestInto(this.tag);
+    this.polyKey.fill(0);
+  }
+
+  dispose(): void {
+    this.main.dispose();
+    this.header.dispose();
+    this.polyKey.fill(0);
+    this.tag.fill(0);
+  }
+}
+
+export class ChaChaPolySealer implements PacketSealer {
+  readonly description: string;
+  readonly blockSize = 8;
+  readonly tagLength = TAG;
+  readonly lengthExcludedFromPadding = true;
+  private readonly core: ChaChaPolyCore;
+
+  constructor(p: PrimitiveProvider, key: Uint8Array) {
+    this.core = new ChaChaPolyCore(p, key);
+    this.description = `${NAME} (${p.name})`;
+  }
+
+  seal(seq: number, buf: Uint8Array, off: number, len: number): void {
+    const c = this.core;
+    c.setSeq(seq);
+    c.header.reset(c.nonce, 0);
+    c.header.update(buf, off, 4);
+    c.startMain();
+    c.main.update(buf, off + 4, len - 4);
+    c.authenticate(buf, off, len);
+    buf.set(c.tag, off + len);
+  }
+
+  dispose(): void {
+    this.core.dispose();
+  }
+}
+
+export class ChaChaPolyOpener implements PacketOpener {
+  readonly description: string;
+  readonly blockSize = 8;
+  readonly tagLength = TAG;
+  readonly lengthBytes = 4;
+  private readonly core: ChaChaPolyCore;
+
+  constructor(p: PrimitiveProvider, key: Uint8Array) {
+    this.core = new ChaChaPolyCore(p, key);
+    this.description = `${NAME} (${p.name})`;
+  }
+
+  /** Decrypts a copy of the length: the encrypted bytes stay in place for the tag. */
+  decryptLength(seq: number, buf: Uint8Array, off: number): number {
+    const c = this.core;
+    const l = c.length;
+    for (let i = 0; i < 4; i++) l[i] = buf[off + i] ?? 0;
+    c.setSeq(seq);
+    c.header.reset(c.nonce, 0);
+    c.header.update(l, 0, 4);
+    return readUint32(l, 0);
+  }
+
+  open(seq: number, buf: Uint8Array, off: number, packetLength: number): void {
+    const c = this.core;
+    const n = 4 + packetLength;
+    c.setSeq(seq);
+    c.startMain();
+    c.authenticate(buf, off, n);
+    const ok = equalAt(c.tag, 0, buf, off + n, TAG);
+    c.tag.fill(0);
+    if (!ok) throw new MacError(NAME, seq);
+    c.main.update(buf, off + 4, packetLength);
+    writeUint32(buf, off, packetLength);
+  }
+
+  dispose(): void {
+    this.core.dispose();
+  }
+}
