@@ -1,0 +1,157 @@
+/**
+ * Optional runtime provider for finite-field DH (RFC 4253 §8): the modular
+ * exponentiation of `node:crypto`'s DiffieHellman (OpenSSL in Node, BoringSSL
+ * in Bun, Deno's node compatibility layer). This is the only file of the kex
+ * code that touches a runtime module; it is loaded lazily, so runtimes without
+ * `node:crypto` simply never select it (DESIGN.md, "Crypto providers").
+ *
+ * It is used only after a known-answer self-test against the noble path
+ * (modpow.ts) and only for the operations where it measured faster.
+ */
+import { bigintToBytes, bytesToBigint } from '../wire/mpint.ts';
+import { MODP_GROUP_14 } from './modp-groups.ts';
+import { FixedBaseModPow, bitLength, modPow } from './modpow.ts';
+
+/** The subset of node:crypto used here (src/crypto is compiled without @types/node). */
+interface NodeDiffieHellman {
+  setPrivateKey(key: Uint8Array): void;
+  generateKeys(): Uint8Array;
+  computeSecret(otherPublicKey: Uint8Array): Uint8Array;
+}
+interface NodeCryptoSubset {
+  createDiffieHellman(prime: Uint8Array, generator: Uint8Array): NodeDiffieHellman;
+}
+
+let nodeCrypto: NodeCryptoSubset | undefined;
+{
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    nodeCrypto = proc?.getBuiltinModule?.('node:crypto') as NodeCryptoSubset | undefined;
+  } catch {
+    nodeCrypto = undefined;
+  }
+  if (nodeCrypto === undefined) {
+    // Runtimes without process.getBuiltinModule (Node < 20.16, some Deno/Bun
+    // versions): import asynchronously without blocking module evaluation; the
+    // provider becomes eligible once it resolves. The specifier is a variable
+    // so that bundlers for the browser do not try to resolve it.
+    const spec = 'node:crypto';
+    (import(spec) as Promise<NodeCryptoSubset>).then(
+      (m) => {
+        if (typeof m?.createDiffieHellman === 'function') nodeCrypto = m;
+      },
+      () => undefined,
+    );
+  }
+}
+
+/** Modular exponentiation by the runtime, for one DH group. */
+export interface RuntimeModpEngine {
+  /** Human-readable, e.g. "node:crypto DiffieHellman". */
+  readonly description: string;
+  /** True when g^x is faster here than noble's fixed-base tables. */
+  readonly fasterForPublic: boolean;
+  /** True when y^x (the shared secret) is faster here than noble's sliding window. */
+  readonly fasterForSecret: boolean;
+  /** g^x mod p. */
+  publicValue(p: bigint, g: bigint, x: bigint): bigint;
+  /** y^x mod p; y must already be range-checked (1 < y < p-1). */
+  sharedSecret(p: bigint, g: bigint, x: bigint, y: bigint): bigint;
+}
+
+function byteLen(v: bigint): number {
+  return (bitLength(v) + 7) >> 3;
+}
+
+function dhFor(crypto: NodeCryptoSubset, p: bigint, g: bigint, x: bigint): NodeDiffieHellman {
+  const dh = crypto.createDiffieHellman(bigintToBytes(p, byteLen(p)), bigintToBytes(g, byteLen(g)));
+  dh.setPrivateKey(bigintToBytes(x, byteLen(x)));
+  return dh;
+}
+
+function makeEngine(crypto: NodeCryptoSubset, fasterForPublic: boolean, fasterForSecret: boolean): RuntimeModpEngine {
+  return {
+    description: 'node:crypto DiffieHellman',
+    fasterForPublic,
+    fasterForSecret,
+    publicValue(p, g, x) {
+      return bytesToBigint(dhFor(crypto, p, g, x).generateKeys());
+    },
+    sharedSecret(p, g, x, y) {
+      return bytesToBigint(dhFor(crypto, p, g, x).computeSecret(bigintToBytes(y, byteLen(p))));
+    },
+  };
+}
+
+/** Fastest of `runs` timings of `f`, in milliseconds. */
+function fastest(runs: number, f: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/** Outcome of the self-test, kept for diagnostics and benchmarks. */
+export interface RuntimeModpStatus {
+  available: boolean;
+  /** Why the runtime provider is not used, or the measured timings (ms, group 14, 512-bit exponent). */
+  detail: string;
+}
+
+let checked: { engine: RuntimeModpEngine | undefined; status: RuntimeModpStatus } | undefined;
+
+/**
+ * The runtime engine, if `node:crypto` is present, reproduces noble's results
+ * on a fixed known answer, and is faster for at least one operation; else
+ * undefined. The test runs once per process (about 10 ms).
+ */
+export function runtimeModpEngine(): RuntimeModpEngine | undefined {
+  if (checked !== undefined) return checked.engine;
+  const crypto = nodeCrypto;
+  if (crypto === undefined) {
+    // Not cached: an asynchronous import may still deliver the module.
+    return undefined;
+  }
+  checked = selfTest(crypto);
+  return checked.engine;
+}
+
+/** The self-test's verdict (runs it if needed). */
+export function runtimeModpStatus(): RuntimeModpStatus {
+  runtimeModpEngine();
+  return checked?.status ?? { available: false, detail: 'node:crypto is not available in this runtime' };
+}
+
+function selfTest(crypto: NodeCryptoSubset): { engine: RuntimeModpEngine | undefined; status: RuntimeModpStatus } {
+  const { p, g } = MODP_GROUP_14;
+  // Fixed 512-bit exponent and base: x = 0xA5A5…, y = 0x1234… (both < p).
+  const x = BigInt('0x' + 'a5'.repeat(64));
+  const y = BigInt('0x' + '123456789abcdef0'.repeat(30));
+  try {
+    const candidate = makeEngine(crypto, false, false);
+    const expectedPub = modPow(g, x, p);
+    const expectedSecret = modPow(y, x, p);
+    if (candidate.publicValue(p, g, x) !== expectedPub || candidate.sharedSecret(p, g, x, y) !== expectedSecret) {
+      return { engine: undefined, status: { available: false, detail: 'known-answer test failed' } };
+    }
+    const table = new FixedBaseModPow(g, p, 512);
+    const nobleSecret = fastest(3, () => modPow(y, x, p));
+    const runtimeSecret = fastest(3, () => candidate.sharedSecret(p, g, x, y));
+    const noblePublic = fastest(3, () => table.pow(x));
+    const runtimePublic = fastest(3, () => candidate.publicValue(p, g, x));
+    const fasterForPublic = runtimePublic < noblePublic;
+    const fasterForSecret = runtimeSecret < nobleSecret;
+    const detail =
+      `g^x: runtime ${runtimePublic.toFixed(3)} ms, noble fixed-base ${noblePublic.toFixed(3)} ms; ` +
+      `y^x: runtime ${runtimeSecret.toFixed(3)} ms, noble ${nobleSecret.toFixed(3)} ms`;
+    if (!fasterForPublic && !fasterForSecret) {
+      return { engine: undefined, status: { available: false, detail: `slower than noble (${detail})` } };
+    }
+    return { engine: makeEngine(crypto, fasterForPublic, fasterForSecret), status: { available: true, detail } };
+  } catch (e) {
+    return { engine: undefined, status: { available: false, detail: `self-test threw: ${(e as Error).message}` } };
+  }
+}
