@@ -143,13 +143,18 @@ export function descendantsOf(pid: number): number[] {
   return out;
 }
 
-/** True while a process with this pid exists (signal 0 succeeds). */
+/** True while a process with this pid exists (signal 0 succeeds) and is not a zombie awaiting its reaper. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux'; // no /proc entry: gone (on Linux)
   }
 }
 

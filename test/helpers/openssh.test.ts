@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { descendantsOf } from './cleanup.ts';
 import {
   ALL_KEY_TYPES,
+  ensureTestUser,
   generateKey,
   isAlive,
   knownHostsLine,
@@ -143,5 +144,19 @@ describeOpenSSH('runSsh against startSshd', () => {
     expect(r.stderr).not.toMatch(/Permission denied/);
     expect(r.stdout).toBe('hello-from-sshd\n');
     expect(r.code).toBe(0);
+  });
+
+  it('logs in as a non-root test user (authorized_keys readable after sshd drops privileges)', async (ctx) => {
+    const user = await ensureTestUser('hoptest', 'hoptest-password-1');
+    if (!user.ok) return ctx.skip(user.skipped);
+    const id = await generateKey('ecdsa-256', join(dir, 'id_hoptest'));
+    await server.authorize(user.name, id.publicKeyLine);
+    const r = await runSsh([`${user.name}@127.0.0.1`, 'id -un'], {
+      port: server.port,
+      knownHosts: knownHostsLines(server),
+      identityFile: id.path,
+    });
+    expect(r.stderr).not.toMatch(/Permission denied/);
+    expect(r.stdout).toBe('hoptest\n');
   });
 });
