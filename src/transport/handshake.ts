@@ -270,9 +270,12 @@ export class Handshake {
     this.newKeysSent = true;
     if (!this.firstDone) this.host.afterFirstNewKeysSent();
     if (this.peerNewKeysWaiting) {
+      // Packets held since the peer's NEWKEYS are opened with the new keys, after completion.
       this.peerNewKeysWaiting = false;
       this.applyIncoming();
+      this.maybeComplete();
       this.host.receiver.resume();
+      return;
     }
     this.maybeComplete();
   }

@@ -397,9 +397,10 @@ export class Transport {
   // ---------------------------------------------------------------- public API
 
   /** Start a key re-exchange (RFC 4253 §9); resolves when it completes. */
-  async rekey(): Promise<void> {
-    await this.ready;
-    if (this.isClosed) throw new ConnectionClosedError('cannot rekey: the connection is closed', { cause: this.closeError });
+  rekey(): Promise<void> {
+    if (this.isClosed) return Promise.reject(new ConnectionClosedError('cannot rekey: the connection is closed', { cause: this.closeError }));
+    if (!this.handshake.firstDone) return this.ready.then(() => this.rekey());
+    // Starts now (KEXINIT is sent synchronously); joins an exchange already under way.
     this.clearRekeyTimer();
     return this.handshake.start();
   }
