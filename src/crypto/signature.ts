@@ -1,0 +1,143 @@
+/**
+ * Signature verification (RFC 4253 §6.6): ssh-ed25519 (RFC 8709 §6),
+ * ecdsa-sha2-nistp256/384/521 (RFC 5656 §3.1.2), rsa-sha2-256/512 (RFC 8332 §3)
+ * and ssh-rsa with SHA-1 (RFC 4253 §6.6; use only when explicitly configured).
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { Reader } from '../wire/reader.ts';
+import { Writer } from '../wire/writer.ts';
+import { WireError } from '../wire/errors.ts';
+import { bigintToBytes } from '../wire/mpint.ts';
+import { KeyFormatError, UnsupportedAlgorithmError } from './errors.ts';
+import { NIST_CURVES } from './kex-ecdh-nist.ts';
+import { parsePublicKey, type EcdsaPublicKey, type PublicKey, type RsaPublicKey } from './public-key.ts';
+import { RSA_MIN_VERIFY_BITS, rsassaPkcs1v15Verify, type RsaHash } from './rsa.ts';
+
+/** Signature algorithm → key type of the public key it is made with. */
+const KEY_TYPE_OF: Readonly<Record<string, string>> = Object.freeze({
+  'ssh-ed25519': 'ssh-ed25519',
+  'ecdsa-sha2-nistp256': 'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384': 'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521': 'ecdsa-sha2-nistp521',
+  'rsa-sha2-512': 'ssh-rsa',
+  'rsa-sha2-256': 'ssh-rsa',
+  'ssh-rsa': 'ssh-rsa',
+});
+
+/** Every signature algorithm implemented, preferred first (ssh-rsa last: SHA-1). */
+export const SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze(Object.keys(KEY_TYPE_OF));
+
+const RSA_HASH: Readonly<Record<string, RsaHash>> = { 'rsa-sha2-512': 'sha512', 'rsa-sha2-256': 'sha256', 'ssh-rsa': 'sha1' };
+
+/**
+ * The public key type a signature algorithm uses: rsa-sha2-512 → ssh-rsa,
+ * ssh-ed25519 → ssh-ed25519 (RFC 8332 §3). Throws UnsupportedAlgorithmError
+ * for an unknown algorithm.
+ */
+export function keyTypeOfAlgorithm(algorithm: string): string {
+  const t = Object.hasOwn(KEY_TYPE_OF, algorithm) ? KEY_TYPE_OF[algorithm] : undefined;
+  if (t === undefined) throw new UnsupportedAlgorithmError('signature', algorithm);
+  return t;
+}
+
+/** Signature blob: string(algorithm) ‖ string(signature) (RFC 4253 §6.6). */
+export function encodeSignatureBlob(algorithm: string, signature: Uint8Array): Uint8Array {
+  return new Writer(signature.length + algorithm.length + 8).string(algorithm).string(signature).bytes().slice();
+}
+
+/** Splits a signature blob; throws KeyFormatError if malformed or with trailing bytes. */
+export function parseSignatureBlob(blob: Uint8Array): { algorithm: string; signature: Uint8Array } {
+  const r = new Reader(blob, 0, blob.length, 'signature');
+  try {
+    const algorithm = r.ascii('algorithm');
+    const signature = r.string('signature');
+    r.done();
+    return { algorithm, signature };
+  } catch (e) {
+    if (e instanceof WireError) throw new KeyFormatError('signature', e.message);
+    throw e;
+  }
+}
+
+const ECDSA_DIGEST = { sha256, sha384, sha512 } as const;
+
+function verifyEcdsa(key: EcdsaPublicKey, sig: Uint8Array, data: Uint8Array): boolean {
+  // RFC 5656 §3.1.2: the signature is mpint r ‖ mpint s.
+  const r = new Reader(sig, 0, sig.length, `${key.type} signature`);
+  let rr: bigint;
+  let ss: bigint;
+  try {
+    rr = r.mpint('r');
+    ss = r.mpint('s');
+    r.done();
+  } catch (e) {
+    if (e instanceof WireError) throw new KeyFormatError(key.type, e.message);
+    throw e;
+  }
+  const { curve, hash } = NIST_CURVES[key.curve];
+  const order = curve.Point.Fn.ORDER;
+  if (rr <= 0n || rr >= order || ss <= 0n || ss >= order) return false;
+  const len = curve.Point.Fn.BYTES;
+  const compact = new Uint8Array(2 * len);
+  compact.set(bigintToBytes(rr, len), 0);
+  compact.set(bigintToBytes(ss, len), len);
+  const digest = ECDSA_DIGEST[hash as keyof typeof ECDSA_DIGEST](data);
+  try {
+    // We hash with the curve's SSH hash (RFC 5656 §6.2.1) ourselves: prehash off.
+    // High-S signatures are valid ECDSA and OpenSSH makes them: lowS off.
+    return curve.verify(compact, digest, key.point, { prehash: false, lowS: false, format: 'compact' });
+  } catch {
+    return false;
+  }
+}
+
+function verifyRsa(key: RsaPublicKey, algorithm: string, sig: Uint8Array, data: Uint8Array): boolean {
+  if (key.bits < RSA_MIN_VERIFY_BITS) {
+    throw new KeyFormatError(algorithm, `RSA modulus of ${key.bits} bits is below the ${RSA_MIN_VERIFY_BITS}-bit minimum`);
+  }
+  return rsassaPkcs1v15Verify(key, RSA_HASH[algorithm]!, data, sig);
+}
+
+/**
+ * Verifies `signatureBlob` over `data` with a parsed public key, for the
+ * negotiated signature `algorithm` (see verifySignature).
+ */
+export function verifyWithPublicKey(algorithm: string, key: PublicKey, signatureBlob: Uint8Array, data: Uint8Array): boolean {
+  const keyType = keyTypeOfAlgorithm(algorithm);
+  if (key.type !== keyType) {
+    throw new KeyFormatError(algorithm, `public key is ${key.type}, expected ${keyType}`);
+  }
+  const { algorithm: named, signature } = parseSignatureBlob(signatureBlob);
+  if (named !== algorithm) throw new KeyFormatError(algorithm, `signature blob names ${named}`);
+  switch (key.type) {
+    case 'ssh-ed25519':
+      if (signature.length !== 64) throw new KeyFormatError(algorithm, `signature must be 64 bytes, got ${signature.length}`);
+      try {
+        // RFC 8032 §5.1.7 (strict: canonical encodings), not ZIP-215.
+        return ed25519.verify(signature, data, key.key, { zip215: false });
+      } catch {
+        return false;
+      }
+    case 'ssh-rsa':
+      return verifyRsa(key, algorithm, signature, data);
+    default:
+      return verifyEcdsa(key, signature, data);
+  }
+}
+
+/**
+ * Verifies a signature blob (string algorithm ‖ string signature) over `data`
+ * with a public key blob, for the negotiated host-key/signature `algorithm`
+ * (ssh-ed25519, ecdsa-sha2-nistp256/384/521, rsa-sha2-256, rsa-sha2-512, or
+ * ssh-rsa — SHA-1, for explicitly configured legacy peers only).
+ *
+ * Returns false for a well-formed signature that does not verify. Throws
+ * KeyFormatError when a blob is malformed, when the signature names another
+ * algorithm, when the key is not of the algorithm's type, or for an RSA key
+ * below 1024 bits; UnsupportedAlgorithmError for an unknown algorithm or key type.
+ */
+export function verifySignature(algorithm: string, publicBlob: Uint8Array, signatureBlob: Uint8Array, data: Uint8Array): boolean {
+  keyTypeOfAlgorithm(algorithm);
+  return verifyWithPublicKey(algorithm, parsePublicKey(publicBlob), signatureBlob, data);
+}
