@@ -20,7 +20,7 @@ import { VersionParser, identificationLine, DEFAULT_VERSION_LIMITS } from './ver
 import { PacketSender } from './packet-sender.ts';
 import { PacketReceiver, DEFAULT_MAX_PACKET_LENGTH } from './packet-receiver.ts';
 import { Handshake } from './handshake.ts';
-import { CLIENT_DEFAULTS, SERVER_DEFAULTS, resolveAlgorithms, type AlgorithmLists } from './algorithms.ts';
+import { CLIENT_DEFAULTS, SERVER_DEFAULTS, SUPPORTED, resolveAlgorithms, type AlgorithmLists } from './algorithms.ts';
 import { encodeExtInfo, decodeExtInfo } from './ext-info.ts';
 import type { ClientTransportOptions, ServerTransportOptions, TransportOptions } from './options.ts';
 import type { Negotiated } from './negotiate.ts';
@@ -28,14 +28,7 @@ import type { Negotiated } from './negotiate.ts';
 export const SOFTWARE_VERSION = 'hopssh_0.1';
 
 /** Signature algorithms hopssh verifies for user authentication (server-sig-algs, RFC 8308 §3.1). */
-const DEFAULT_SERVER_SIG_ALGS = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-];
+const DEFAULT_SERVER_SIG_ALGS = SUPPORTED.hostKey;
 
 const NONE_KEYS = { cipher: 'none', mac: 'none', encKey: new Uint8Array(0), iv: new Uint8Array(0), macKey: new Uint8Array(0) };
 
