@@ -31,7 +31,9 @@ export function fromBase64(text: string): Uint8Array {
   let bits = 0;
   let o = 0;
   for (let i = 0; i < end; i++) {
-    const v = LOOKUP[text.charCodeAt(i)]!;
+    const c = text.charCodeAt(i);
+    // LOOKUP covers 0..255 only; any other UTF-16 unit is not base64 either.
+    const v = c < 256 ? LOOKUP[c]! : -1;
     if (v < 0) throw new TypeError(`invalid base64 character at ${i}`);
     acc = (acc << 6) | v;
     bits += 6;
