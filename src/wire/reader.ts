@@ -1,6 +1,7 @@
 import { WireError } from './errors.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is text like any other, not dropped (decoding stays lossless).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Sequential reader of SSH data types (RFC 4251 §5) over a byte view.
