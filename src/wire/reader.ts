@@ -118,6 +118,8 @@ export class Reader {
     const start = this.pos;
     const raw = this.string(what);
     if (raw.length === 0) return 0n;
+    // RFC 4251 §5: zero MUST be stored as a string with zero bytes of data.
+    if (raw.length === 1 && raw[0] === 0) throw new WireError(`${this.context}.${what}`, start, 'mpint zero must have no bytes');
     if (raw.length > 1 && ((raw[0] === 0 && (raw[1]! & 0x80) === 0) || (raw[0] === 0xff && (raw[1]! & 0x80) !== 0))) {
       throw new WireError(`${this.context}.${what}`, start, 'mpint has unnecessary leading bytes');
     }
