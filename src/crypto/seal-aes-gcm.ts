@@ -7,6 +7,7 @@
  */
 import { readUint32 } from '../wire/bytes.ts';
 import { MacError } from './errors.ts';
+import { usedAfterDispose } from './disposed.ts';
 import type { AesGcmKey, PrimitiveProvider } from './providers/primitives.ts';
 import type { PacketOpener, PacketSealer } from './types.ts';
 
@@ -39,6 +40,7 @@ class GcmCore {
 
 export class AesGcmSealer implements PacketSealer {
   readonly description: string;
+  private disposed = false;
   readonly blockSize = 16;
   readonly tagLength = TAG;
   readonly lengthExcludedFromPadding = true;
@@ -50,17 +52,21 @@ export class AesGcmSealer implements PacketSealer {
   }
 
   seal(_seq: number, buf: Uint8Array, off: number, len: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
     this.core.gcm.seal(this.core.iv, buf, off, 4, len - 4);
     this.core.nextIv();
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.core.dispose();
   }
 }
 
 export class AesGcmOpener implements PacketOpener {
   readonly description: string;
+  private disposed = false;
   readonly blockSize = 16;
   readonly tagLength = TAG;
   readonly lengthBytes = 4;
@@ -77,15 +83,19 @@ export class AesGcmOpener implements PacketOpener {
   }
 
   decryptLength(_seq: number, buf: Uint8Array, off: number): number {
+    if (this.disposed) throw usedAfterDispose(this.description);
     return readUint32(buf, off);
   }
 
   open(seq: number, buf: Uint8Array, off: number, packetLength: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
     if (!this.core.gcm.open(this.core.iv, buf, off, 4, packetLength)) throw new MacError(this.name, seq);
     this.core.nextIv();
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.core.dispose();
   }
 }

@@ -14,6 +14,7 @@ import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { readUint32, writeUint32 } from '../wire/bytes.ts';
 import { equalAt } from './constant-time.ts';
 import { MacError } from './errors.ts';
+import { usedAfterDispose } from './disposed.ts';
 import type { ChaCha20Stream, PrimitiveProvider } from './providers/primitives.ts';
 import type { PacketOpener, PacketSealer } from './types.ts';
 
@@ -64,6 +65,7 @@ class ChaChaPolyCore {
 
 export class ChaChaPolySealer implements PacketSealer {
   readonly description: string;
+  private disposed = false;
   readonly blockSize = 8;
   readonly tagLength = TAG;
   readonly lengthExcludedFromPadding = true;
@@ -75,6 +77,7 @@ export class ChaChaPolySealer implements PacketSealer {
   }
 
   seal(seq: number, buf: Uint8Array, off: number, len: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
     const c = this.core;
     c.setSeq(seq);
     c.header.reset(c.nonce, 0);
@@ -86,12 +89,15 @@ export class ChaChaPolySealer implements PacketSealer {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.core.dispose();
   }
 }
 
 export class ChaChaPolyOpener implements PacketOpener {
   readonly description: string;
+  private disposed = false;
   readonly blockSize = 8;
   readonly tagLength = TAG;
   readonly lengthBytes = 4;
@@ -104,6 +110,7 @@ export class ChaChaPolyOpener implements PacketOpener {
 
   /** Decrypts a copy of the length: the encrypted bytes stay in place for the tag. */
   decryptLength(seq: number, buf: Uint8Array, off: number): number {
+    if (this.disposed) throw usedAfterDispose(this.description);
     const c = this.core;
     const l = c.length;
     for (let i = 0; i < 4; i++) l[i] = buf[off + i] ?? 0;
@@ -114,6 +121,7 @@ export class ChaChaPolyOpener implements PacketOpener {
   }
 
   open(seq: number, buf: Uint8Array, off: number, packetLength: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
     const c = this.core;
     const n = 4 + packetLength;
     c.setSeq(seq);
@@ -127,6 +135,8 @@ export class ChaChaPolyOpener implements PacketOpener {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.core.dispose();
   }
 }

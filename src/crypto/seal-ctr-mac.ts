@@ -12,6 +12,7 @@
 import { readUint32, writeUint32 } from '../wire/bytes.ts';
 import { equalAt } from './constant-time.ts';
 import { MacError } from './errors.ts';
+import { usedAfterDispose } from './disposed.ts';
 import type { AesCtrStream, HmacKey, PrimitiveProvider } from './providers/primitives.ts';
 import type { MacInfo, PacketOpener, PacketSealer } from './types.ts';
 
@@ -41,6 +42,7 @@ function checkAligned(name: string, n: number): void {
 
 export class CtrMacSealer implements PacketSealer {
   readonly description: string;
+  private disposed = false;
   readonly blockSize = BLOCK;
   readonly tagLength: number;
   readonly lengthExcludedFromPadding: boolean;
@@ -53,6 +55,7 @@ export class CtrMacSealer implements PacketSealer {
   }
 
   seal(seq: number, buf: Uint8Array, off: number, len: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
     const { ctr, hmac, mac, cipherName } = this.parts;
     if (mac.etm) {
       checkAligned(cipherName, len - 4);
@@ -66,6 +69,8 @@ export class CtrMacSealer implements PacketSealer {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.parts.ctr.dispose();
     this.parts.hmac.dispose();
   }
@@ -73,6 +78,7 @@ export class CtrMacSealer implements PacketSealer {
 
 export class CtrMacOpener implements PacketOpener {
   readonly description: string;
+  private disposed = false;
   readonly blockSize = BLOCK;
   readonly tagLength: number;
   readonly lengthBytes: number;
@@ -89,6 +95,7 @@ export class CtrMacOpener implements PacketOpener {
   }
 
   decryptLength(_seq: number, buf: Uint8Array, off: number): number {
+    if (this.disposed) throw usedAfterDispose(this.description);
     if (this.parts.mac.etm) return readUint32(buf, off);
     if (!this.firstBlockDecrypted) {
       this.parts.ctr.update(buf, off, BLOCK);
@@ -98,6 +105,7 @@ export class CtrMacOpener implements PacketOpener {
   }
 
   open(seq: number, buf: Uint8Array, off: number, packetLength: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
     const { ctr, hmac, mac, cipherName } = this.parts;
     const n = 4 + packetLength;
     const expected = this.expected;
@@ -122,6 +130,8 @@ export class CtrMacOpener implements PacketOpener {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.parts.ctr.dispose();
     this.parts.hmac.dispose();
   }

@@ -220,11 +220,21 @@ describe('contract details', () => {
     expect(() => etm.seal(0, new Uint8Array(64), 0, 16)).toThrow(RangeError);
   });
 
-  it('dispose wipes and makes the object unusable without throwing', () => {
+  it('after dispose, use throws TypeError; dispose twice is harmless', () => {
     for (const c of COMBOS) {
-      const keys = keysFor(c.cipher, c.mac, rng(8));
-      createSealer(keys).dispose();
-      createOpener(keys).dispose();
+      for (const p of providersOf(c)) {
+        const keys = keysFor(c.cipher, c.mac, rng(8));
+        const s = createSealer(keys, p);
+        const o = createOpener(keys, p);
+        s.dispose();
+        s.dispose();
+        o.dispose();
+        o.dispose();
+        const buf = new Uint8Array(128);
+        expect(() => s.seal(0, buf, 0, 64)).toThrow(TypeError);
+        expect(() => o.decryptLength(0, buf, 0)).toThrow(TypeError);
+        expect(() => o.open(0, buf, 0, 60)).toThrow(TypeError);
+      }
     }
   });
 });
