@@ -54,20 +54,31 @@ function nobleTable(p: bigint, g: bigint): FixedBaseModPow | undefined {
 }
 
 /**
+ * The runtime engine, for the RFC 3526 groups only. node:crypto's
+ * DiffieHellman constructor runs OpenSSL's DH_check, which tests p and
+ * (p-1)/2 for primality unless it recognises a named group: for a group from
+ * a server's moduli file (group exchange) that costs 0.4 s at 2048 bits and
+ * about 50 s at 8192, per operation, where noble's modPow takes 4–40 ms.
+ */
+function runtimeFor(p: bigint, g: bigint, provider: ProviderChoice) {
+  return provider === 'auto' && g === 2n && knownGroups.has(p) ? runtimeModpEngine() : undefined;
+}
+
+/**
  * g^x mod p: noble's fixed-base table for the RFC 3526 groups (on par with
- * OpenSSL at 2048 bits, faster at 4096+); otherwise the runtime if it passed
- * its self-test (provider 'auto'), else noble's sliding window.
+ * OpenSSL at 2048 bits, faster at 4096+); otherwise noble's sliding window
+ * (the runtime is never faster for other groups, see runtimeFor).
  */
 function publicPow(p: bigint, g: bigint, x: bigint, provider: ProviderChoice): bigint {
   const table = nobleTable(p, g);
   if (table !== undefined) return table.pow(x);
-  const rt = provider === 'auto' ? runtimeModpEngine() : undefined;
+  const rt = runtimeFor(p, g, provider);
   return rt !== undefined ? rt.publicValue(p, g, x) : modPow(g, x, p);
 }
 
-/** y^x mod p: the runtime if it passed its self-test (provider 'auto'), else noble. */
+/** y^x mod p: the runtime for the RFC 3526 groups if it passed its self-test (provider 'auto'), else noble. */
 function secretPow(p: bigint, g: bigint, x: bigint, y: bigint, provider: ProviderChoice): bigint {
-  const rt = provider === 'auto' ? runtimeModpEngine() : undefined;
+  const rt = runtimeFor(p, g, provider);
   return rt !== undefined ? rt.sharedSecret(p, g, x, y) : modPow(y, x, p);
 }
 
