@@ -66,14 +66,13 @@ function runtimeFor(p: bigint, g: bigint, provider: ProviderChoice) {
 
 /**
  * g^x mod p: noble's fixed-base table for the RFC 3526 groups (on par with
- * OpenSSL at 2048 bits, faster at 4096+); otherwise noble's sliding window
- * (the runtime is never faster for other groups, see runtimeFor).
+ * OpenSSL at 2048 bits, faster at 4096+), so the runtime is never used here;
+ * otherwise noble's sliding window (the runtime is slow for other groups, see
+ * runtimeFor).
  */
-function publicPow(p: bigint, g: bigint, x: bigint, provider: ProviderChoice): bigint {
+function publicPow(p: bigint, g: bigint, x: bigint): bigint {
   const table = nobleTable(p, g);
-  if (table !== undefined) return table.pow(x);
-  const rt = runtimeFor(p, g, provider);
-  return rt !== undefined ? rt.publicValue(p, g, x) : modPow(g, x, p);
+  return table !== undefined ? table.pow(x) : modPow(g, x, p);
 }
 
 /** y^x mod p: the runtime for the RFC 3526 groups if it passed its self-test (provider 'auto'), else noble. */
@@ -145,7 +144,7 @@ class DhAgreement implements KexAgreement {
     x?: bigint,
   ) {
     this.x = x ?? randomExponent(params.xBits);
-    this.publicValue = mpintBytes(publicPow(params.p, params.g, this.x, params.provider));
+    this.publicValue = mpintBytes(publicPow(params.p, params.g, this.x));
   }
 
   computeSecret(peerValue: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nodeCrypto from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -337,6 +338,20 @@ describe('diffie-hellman-group-exchange-sha256 (RFC 4419)', () => {
     const { client, server } = roundTrip(math);
     expect(client).toEqual(server);
     expect(createGexMath(MODP_GROUP_14.p, 2n, 'sha1').name).toBe('diffie-hellman-group-exchange-sha1');
+  });
+
+  it.skipIf(!existsSync('/etc/ssh/moduli'))('stays fast on a server-chosen group (no runtime safe-prime check)', () => {
+    const line = readFileSync('/etc/ssh/moduli', 'utf8')
+      .split('\n')
+      .find((l) => l.split(/\s+/)[4] === '4095');
+    expect(line).toBeDefined();
+    const f = line!.split(/\s+/);
+    const p = BigInt('0x' + f[6]);
+    const t0 = performance.now();
+    const { client, server } = roundTrip(createGexMath(p, BigInt(f[5]!), 'sha256', 'auto'));
+    expect(client).toEqual(server);
+    // node:crypto would spend seconds testing this unknown prime; noble takes tens of ms.
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('validates the group', () => {
