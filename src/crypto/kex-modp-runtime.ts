@@ -16,20 +16,25 @@ import { MODP_GROUP_14 } from './modp-groups.ts';
 import { bitLength, modPow } from './modpow.ts';
 
 /** The subset of node:crypto used here (src/crypto is compiled without @types/node). */
-interface NodeDiffieHellman {
+export interface NodeDiffieHellman {
   setPrivateKey(key: Uint8Array): void;
   generateKeys(): Uint8Array;
   computeSecret(otherPublicKey: Uint8Array): Uint8Array;
 }
-interface NodeCryptoSubset {
+export interface NodeCryptoSubset {
   createDiffieHellman(prime: Uint8Array, generator: Uint8Array): NodeDiffieHellman;
+}
+
+function isNodeCryptoSubset(m: unknown): m is NodeCryptoSubset {
+  return typeof (m as Partial<NodeCryptoSubset> | undefined)?.createDiffieHellman === 'function';
 }
 
 let nodeCrypto: NodeCryptoSubset | undefined;
 {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   try {
-    nodeCrypto = proc?.getBuiltinModule?.('node:crypto') as NodeCryptoSubset | undefined;
+    const builtin = proc?.getBuiltinModule?.('node:crypto');
+    nodeCrypto = isNodeCryptoSubset(builtin) ? builtin : undefined;
   } catch {
     nodeCrypto = undefined;
   }
@@ -39,9 +44,10 @@ let nodeCrypto: NodeCryptoSubset | undefined;
     // provider becomes eligible once it resolves. The specifier is a variable
     // so that bundlers for the browser do not try to resolve it.
     const spec = 'node:crypto';
-    (import(spec) as Promise<NodeCryptoSubset>).then(
-      (m) => {
-        if (typeof m?.createDiffieHellman === 'function') nodeCrypto = m;
+    import(spec).then(
+      (m: unknown) => {
+        const def = (m as { default?: unknown } | undefined)?.default;
+        nodeCrypto = isNodeCryptoSubset(m) ? m : isNodeCryptoSubset(def) ? def : undefined;
       },
       () => undefined,
     );
@@ -123,7 +129,7 @@ export function runtimeModpEngine(): RuntimeModpEngine | undefined {
     // Not cached: an asynchronous import may still deliver the module.
     return undefined;
   }
-  checked = selfTest(crypto);
+  checked = evaluateRuntimeModp(crypto);
   return checked.engine;
 }
 
@@ -133,7 +139,11 @@ export function runtimeModpStatus(): RuntimeModpStatus {
   return checked?.status ?? { available: false, detail: 'node:crypto is not available in this runtime' };
 }
 
-function selfTest(crypto: NodeCryptoSubset): { engine: RuntimeModpEngine | undefined; status: RuntimeModpStatus } {
+/**
+ * Self-test and speed check of a node:crypto-like module (exported for tests,
+ * which feed it broken implementations).
+ */
+export function evaluateRuntimeModp(crypto: NodeCryptoSubset): { engine: RuntimeModpEngine | undefined; status: RuntimeModpStatus } {
   const { p, g } = MODP_GROUP_14;
   // Fixed 512-bit exponents and base: x = 0xA5A5…, 0x5A5A…, y = 0x1234… (all < p).
   const x = BigInt('0x' + 'a5'.repeat(64));

@@ -8,7 +8,12 @@ import { KEX_MATH, KEX_NAMES, kexMath, createGexMath, chooseGexGroup } from '../
 import { Curve25519Agreement } from '../../src/crypto/kex-curve25519.ts';
 import { EcdhAgreement, type NistCurveName } from '../../src/crypto/kex-ecdh-nist.ts';
 import { createModpMath, dhExponentBits } from '../../src/crypto/kex-modp.ts';
-import { runtimeModpStatus } from '../../src/crypto/kex-modp-runtime.ts';
+import {
+  evaluateRuntimeModp,
+  runtimeModpStatus,
+  type NodeCryptoSubset,
+  type NodeDiffieHellman,
+} from '../../src/crypto/kex-modp-runtime.ts';
 import { MODP_GROUPS, MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18 } from '../../src/crypto/modp-groups.ts';
 import { FixedBaseModPow, modPow, modInverse, bitLength } from '../../src/crypto/modpow.ts';
 import { KexMathError, UnsupportedAlgorithmError } from '../../src/crypto/errors.ts';
@@ -312,6 +317,44 @@ describe('finite-field DH (RFC 4253 §8, RFC 8268, RFC 3526)', () => {
     // The boundary values inside the range are accepted.
     expect(() => c.computeSecret(mpintBytes(2n))).not.toThrow();
     expect(() => c.computeSecret(mpintBytes(p - 2n))).not.toThrow();
+  });
+
+  it('never uses a runtime DH that answers wrongly, throws, or keeps a stale key', () => {
+    const real = nodeCrypto as unknown as NodeCryptoSubset;
+    const wrapped = (patch: (dh: NodeDiffieHellman) => NodeDiffieHellman): NodeCryptoSubset => ({
+      createDiffieHellman: (p, g) => patch(real.createDiffieHellman(p, g)),
+    });
+    const wrong = evaluateRuntimeModp(
+      wrapped((dh) => ({
+        setPrivateKey: (k) => dh.setPrivateKey(k),
+        generateKeys: () => dh.generateKeys(),
+        computeSecret: (y) => {
+          const out = new Uint8Array(dh.computeSecret(y));
+          out[out.length - 1]! ^= 1;
+          return out;
+        },
+      })),
+    );
+    expect(wrong.engine).toBeUndefined();
+    expect(wrong.status.detail).toMatch(/known-answer/);
+    const throwing = evaluateRuntimeModp({
+      createDiffieHellman: () => {
+        throw new Error('DiffieHellman is not supported');
+      },
+    });
+    expect(throwing.engine).toBeUndefined();
+    expect(throwing.status.detail).toMatch(/threw/);
+    let first: Uint8Array | undefined;
+    const stale = evaluateRuntimeModp(
+      wrapped((dh) => ({
+        setPrivateKey: (k) => dh.setPrivateKey(k),
+        generateKeys: () => (first ??= new Uint8Array(dh.generateKeys())),
+        computeSecret: (y) => dh.computeSecret(y),
+      })),
+    );
+    expect(stale.engine).toBeUndefined();
+    const good = evaluateRuntimeModp(real);
+    expect(good.engine, good.status.detail).toBeDefined();
   });
 
   it('reports whether the runtime provider passed its self-test', () => {
