@@ -16,7 +16,11 @@ export interface TransportOptions {
   crypto?: ProviderChoice;
   /** Offer strict kex (OpenSSH PROTOCOL §1.10). Default true. */
   strictKex?: boolean;
-  /** Rekey after this many bytes in either direction; default depends on the cipher (as OpenSSH's RekeyLimit default). */
+  /**
+   * Rekey after this many bytes in either direction; default depends on the
+   * cipher (as OpenSSH's RekeyLimit default). Automatic rekeys begin after
+   * user authentication (Transport.markAuthenticated), as in OpenSSH.
+   */
   rekeyBytes?: number;
   /** Rekey after this many seconds (RFC 4253 §9 recommends one hour). 0 disables. Default 3600. */
   rekeySeconds?: number;

@@ -364,7 +364,7 @@ export class Transport {
 
   private checkRekey(): void {
     const hs = this.handshake;
-    if (hs.inKex || !hs.firstDone || this.isClosed) return;
+    if (hs.inKex || !hs.firstDone || this.isClosed || !this.authenticated) return;
     const s = this.sender;
     const r = this.receiver;
     // Rekey by bytes (per cipher, as OpenSSH) or before sequence numbers could wrap under strict kex.
@@ -375,6 +375,7 @@ export class Transport {
 
   private scheduleRekeyTimer(): void {
     this.clearRekeyTimer();
+    if (!this.authenticated) return;
     const secs = this.options.rekeySeconds ?? 3600;
     if (secs > 0) {
       this.rekeyTimer = setTimeout(() => this.rekey().catch(() => undefined), secs * 1000);
@@ -388,6 +389,24 @@ export class Transport {
   }
 
   // ---------------------------------------------------------------- public API
+
+  /**
+   * Automatic rekeying (by bytes, packets or time) starts only once user
+   * authentication has succeeded: OpenSSH refuses a key re-exchange before
+   * it (its packet.c: "client can't cope with rekeying pre-auth"). The auth
+   * layer calls this on USERAUTH_SUCCESS; an explicit rekey() works at any time.
+   */
+  markAuthenticated(): void {
+    if (this.authenticated) return;
+    this.authenticated = true;
+    if (this.handshake.firstDone && !this.handshake.inKex) {
+      this.scheduleRekeyTimer();
+      this.checkRekey();
+    }
+  }
+
+  /** Whether markAuthenticated() was called. */
+  authenticated = false;
 
   /** Start a key re-exchange (RFC 4253 §9); resolves when it completes. */
   rekey(): Promise<void> {

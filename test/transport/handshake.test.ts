@@ -64,11 +64,24 @@ describe('transport handshake over an in-memory pair', () => {
     client.disconnect();
   });
 
+  test('no automatic rekey by bytes before authentication', async () => {
+    const { client, server } = transportPair({ client: { rekeyBytes: 16 * 1024 }, server: { rekeyBytes: 16 * 1024 } });
+    const atServer = collect(server);
+    await client.ready;
+    for (let i = 0; i < 8; i++) client.send(new Uint8Array(8 * 1024).fill(200));
+    await until(() => atServer.length === 8);
+    expect(client.kexCount).toBe(1);
+    expect(server.kexCount).toBe(1);
+    client.disconnect();
+  });
+
   test('automatic rekey by bytes in both directions', async () => {
     const { client, server } = transportPair({ client: { rekeyBytes: 64 * 1024 }, server: { rekeyBytes: 64 * 1024 } });
     const atServer = collect(server);
     const atClient = collect(client);
     await client.ready;
+    client.markAuthenticated();
+    server.markAuthenticated();
     const big = new Uint8Array(8 * 1024);
     big[0] = 200;
     for (let i = 0; i < 40; i++) {
@@ -85,6 +98,10 @@ describe('transport handshake over an in-memory pair', () => {
   test('automatic rekey by time', async () => {
     const { client, server } = transportPair({ client: { rekeySeconds: 0.2 } });
     await client.ready;
+    // Not before authentication (as OpenSSH): no automatic rekey yet.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(client.kexCount).toBe(1);
+    client.markAuthenticated();
     await until(() => server.kexCount >= 2 && client.kexCount >= 2, 5000);
     client.disconnect();
   });
