@@ -21,7 +21,7 @@ import type { PacketOpener, PacketSealer } from './types.ts';
 const NAME = 'chacha20-poly1305@openssh.com';
 const TAG = 16;
 
-/** State shared by both directions: the two keyed streams and scratch buffers. */
+/** One direction's state: the K_2 (main) and K_1 (header) streams and scratch buffers. */
 class ChaChaPolyCore {
   readonly main: ChaCha20Stream;
   readonly header: ChaCha20Stream;

@@ -27,7 +27,7 @@ export interface CandidateReport {
 export interface Selection {
   primitive: PrimitiveId;
   provider: ProviderName;
-  candidates: CandidateReport[];
+  readonly candidates: readonly CandidateReport[];
 }
 
 const PROVIDERS: Record<ProviderName, PrimitiveProvider> = { noble: nobleProvider, runtime: runtimeProvider };
@@ -92,7 +92,7 @@ function select(id: PrimitiveId): Selection {
     passed.forEach((c, i) => (c.mbPerSec = speeds[i]));
     for (const c of passed) if (c.mbPerSec! > best.mbPerSec!) best = c;
   }
-  const selection: Selection = { primitive: id, provider: best.provider, candidates };
+  const selection: Selection = Object.freeze({ primitive: id, provider: best.provider, candidates: Object.freeze(candidates.map((c) => Object.freeze(c))) });
   // While node:crypto is still loading (runtimes without getBuiltinModule), decide again next time.
   if (runtimeState() !== 'loading') selections.set(id, selection);
   return selection;
