@@ -21,6 +21,7 @@ class MemoryEnd implements ByteStream {
   private paused = false;
   private ended = false;
   private peerEnded = false;
+  private peerClosed = false;
   private closed = false;
   private scheduled = false;
   private wantDrain = false;
@@ -79,9 +80,10 @@ class MemoryEnd implements ByteStream {
     queueMicrotask(() => h?.close(error));
     const p = this.peer;
     if (!p.closed) {
+      // Like a socket: the peer still receives what was sent, then end, then close.
       p.peerEnded = true;
+      p.peerClosed = true;
       p.schedule();
-      setTimeout(() => p.close(), 0);
     }
   }
 
@@ -108,6 +110,7 @@ class MemoryEnd implements ByteStream {
       this.peerEnded = false;
       h.end();
     }
+    if (this.inbox.length === 0 && this.peerClosed && !this.closed) this.close();
   }
 }
 
