@@ -9,3 +9,4 @@ export { KEX_MATH, createGexMath } from './kex-registry.ts';
 export { verifySignature, keyTypeOfAlgorithm } from './signature.ts';
 export { generateSigningKey } from './signing-keys.ts';
 export { fingerprintSha256, fingerprintMd5 } from './fingerprint.ts';
+export { providerFor, providerDetails, availableProviders, cryptoProvidersReady } from './providers/select.ts';

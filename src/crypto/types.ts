@@ -12,8 +12,12 @@ export interface Hash {
   digest(): Uint8Array;
 }
 
-/** `auto`: per algorithm, the fastest provider that passed its self-test; `noble`: noble everywhere. */
-export type ProviderChoice = 'auto' | 'noble';
+/**
+ * `auto`: per algorithm, the fastest provider that passed its self-test;
+ * `noble`: noble everywhere; `runtime`: the runtime's built-in crypto where it
+ * passed its self-test (for tests and benchmarks), noble elsewhere.
+ */
+export type ProviderChoice = 'auto' | 'noble' | 'runtime';
 
 /** Keys for one direction, derived as in RFC 4253 §7.2. */
 export interface DirectionKeys {

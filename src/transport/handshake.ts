@@ -3,6 +3,7 @@ import { wipe } from '../wire/bytes.ts';
 import type { DirectionKeys, ProviderChoice, SigningKey } from '../crypto/types.ts';
 import { CIPHERS, MACS } from '../crypto/cipher-registry.ts';
 import { createOpener, createSealer } from '../crypto/packet-protection.ts';
+import { cryptoProvidersReady } from '../crypto/providers/select.ts';
 import { ProtocolError, LimitError } from './errors.ts';
 import { decodeKexInit, encodeKexInit, type KexInit } from './kexinit.ts';
 import { guessWasWrong, negotiate, type Negotiated } from './negotiate.ts';
@@ -193,16 +194,19 @@ export class Handshake {
     const run = isClient
       ? runClientKex(io, ctx, { verifyHostKey: this.config.verifyHostKey!, gexMin: this.config.gexMin, gexMax: this.config.gexMax, provider: this.config.provider })
       : runServerKex(io, ctx, { hostKeys: this.config.hostKeys!, provider: this.config.provider });
-    run.then(
-      (result) => {
-        try {
-          this.installKeys(result, neg);
-        } catch (e) {
-          this.host.fail(e);
-        }
-      },
-      (e) => this.host.fail(e),
-    );
+    run
+      // node:crypto may still be loading (Node < 20.16 has no getBuiltinModule): choose providers with it present.
+      .then((result) => cryptoProvidersReady().then(() => result))
+      .then(
+        (result) => {
+          try {
+            this.installKeys(result, neg);
+          } catch (e) {
+            this.host.fail(e);
+          }
+        },
+        (e) => this.host.fail(e),
+      );
   }
 
   private nextMethodMessage(): Promise<Uint8Array> {

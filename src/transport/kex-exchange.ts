@@ -1,7 +1,7 @@
 import { Reader } from '../wire/reader.ts';
 import { Writer } from '../wire/writer.ts';
 import { MSG } from '../wire/message-numbers.ts';
-import type { HashName, KexMath, SigningKey } from '../crypto/types.ts';
+import type { HashName, KexMath, ProviderChoice, SigningKey } from '../crypto/types.ts';
 import { createHash } from '../crypto/hash.ts';
 import { kexMath, createGexMath, chooseGexGroup } from '../crypto/kex-registry.ts';
 import { verifySignature } from '../crypto/signature.ts';
@@ -56,12 +56,12 @@ export interface ClientKexOptions {
   /** Preferred, min and max group sizes for diffie-hellman-group-exchange (RFC 4419 §3). */
   gexMin: number;
   gexMax: number;
-  provider: 'auto' | 'noble';
+  provider: ProviderChoice;
 }
 
 export interface ServerKexOptions {
   hostKeys: readonly SigningKey[];
-  provider: 'auto' | 'noble';
+  provider: ProviderChoice;
 }
 
 const GEX = 'diffie-hellman-group-exchange-sha256';
@@ -188,7 +188,7 @@ export async function runClientKex(io: KexChannel, ctx: KexContext, opts: Client
   return result;
 }
 
-function kexMathFor(name: string, provider: 'auto' | 'noble'): KexMath {
+function kexMathFor(name: string, provider: ProviderChoice): KexMath {
   const m = kexMath(name, provider);
   if (!m) throw new ProtocolError('key exchange', `no implementation of ${name}`);
   return m;

@@ -102,8 +102,9 @@ describe('tampering is detected', () => {
         // And the untouched packet still opens.
         expect(hex(open(createOpener(keys, p), seq, sealed))).toBe(hex(plain));
       });
-      // RFC 5647 §7.1: GCM authenticates the invocation counter, not the sequence number.
-      it.skipIf(c.cipher.includes('gcm'))(`${c.label} on ${p}: a wrong sequence number makes open throw MacError`, () => {
+      // RFC 5647 §7.1: GCM authenticates its invocation counter, not the sequence number,
+      // so this property is only defined for the other modes (GCM's counter is tested elsewhere).
+      if (!c.cipher.includes('gcm')) it(`${c.label} on ${p}: a wrong sequence number makes open throw MacError`, () => {
         const bytes = rng(9);
         const keys = keysFor(c.cipher, c.mac, bytes);
         const plain = plainPacket(bytes(50), c.cipher, c.mac, bytes);
