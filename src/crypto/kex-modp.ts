@@ -61,7 +61,8 @@ function nobleTable(p: bigint, g: bigint): FixedBaseModPow | undefined {
  * about 50 s at 8192, per operation, where noble's modPow takes 4–40 ms.
  */
 function runtimeFor(p: bigint, g: bigint, provider: ProviderChoice) {
-  return provider === 'auto' && g === 2n && knownGroups.has(p) ? runtimeModpEngine() : undefined;
+  // 'runtime' means "the runtime where it applies" here: kex has no runtime-only path.
+  return provider !== 'noble' && g === 2n && knownGroups.has(p) ? runtimeModpEngine() : undefined;
 }
 
 /**

@@ -40,7 +40,11 @@ const NOBLE: Readonly<Record<string, KexMath>> = build('noble');
 /** Names of the fixed kex methods implemented, preferred first. */
 export const KEX_NAMES: readonly string[] = Object.freeze(Object.keys(KEX_MATH));
 
-/** The math of `name` with the given provider; throws UnsupportedAlgorithmError for an unknown name. */
+/**
+ * The math of `name` with the given provider; throws UnsupportedAlgorithmError
+ * for an unknown name. 'runtime' is treated as 'auto': only finite-field DH
+ * has a runtime path, and the other methods have no runtime implementation.
+ */
 export function kexMath(name: string, provider: ProviderChoice = 'auto'): KexMath {
   const table = provider === 'noble' ? NOBLE : KEX_MATH;
   const m = Object.hasOwn(table, name) ? table[name] : undefined;

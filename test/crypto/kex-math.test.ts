@@ -55,6 +55,7 @@ describe('registry', () => {
       expect(KEX_MATH[name]!.name).toBe(name);
       expect(kexMath(name, 'noble').name).toBe(name);
       expect(kexMath(name, 'auto')).toBe(KEX_MATH[name]);
+      expect(kexMath(name, 'runtime')).toBe(KEX_MATH[name]);
     }
     expect(() => kexMath('diffie-hellman-group1-sha1')).toThrow(UnsupportedAlgorithmError);
     expect(() => kexMath('toString')).toThrow(UnsupportedAlgorithmError);
