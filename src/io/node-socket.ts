@@ -67,12 +67,21 @@ export interface TcpConnectOptions {
 
 /** Connect over TCP and return the socket as a ByteStream. */
 export function connectTcp(opts: TcpConnectOptions): Promise<NodeSocketStream> {
+  return connectSocket({ host: opts.host, port: opts.port }, `${opts.host}:${opts.port}`, opts.timeoutMs ?? 30_000);
+}
+
+/** Connect to a unix-domain socket (an ssh-agent's SSH_AUTH_SOCK) and return it as a ByteStream. */
+export function connectUnix(path: string, timeoutMs = 10_000): Promise<NodeSocketStream> {
+  return connectSocket({ path }, path, timeoutMs);
+}
+
+function connectSocket(target: net.NetConnectOpts, label: string, timeoutMs: number): Promise<NodeSocketStream> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: opts.host, port: opts.port });
+    const s = net.connect(target);
     const t = setTimeout(() => {
       s.destroy();
-      reject(new Error(`connect to ${opts.host}:${opts.port} timed out after ${opts.timeoutMs ?? 30_000} ms`));
-    }, opts.timeoutMs ?? 30_000);
+      reject(new Error(`connect to ${label} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(t);
       s.removeAllListeners('error');
@@ -80,7 +89,7 @@ export function connectTcp(opts: TcpConnectOptions): Promise<NodeSocketStream> {
     });
     s.once('error', (e) => {
       clearTimeout(t);
-      reject(new Error(`connect to ${opts.host}:${opts.port}: ${e.message}`, { cause: e }));
+      reject(new Error(`connect to ${label}: ${e.message}`, { cause: e }));
     });
   });
 }
