@@ -57,3 +57,15 @@ export class AuthenticationError extends Error {
     super(`${detail}; tried: ${attempted.join(', ') || 'nothing'}; server allows: ${methodsLeft.join(',') || 'nothing'}`);
   }
 }
+
+/** A pattern or address list is malformed (an empty entry, an inconsistent CIDR network): names the entry. */
+export class PatternError extends Error {
+  override name = 'PatternError';
+  constructor(
+    /** The offending entry or list. */
+    readonly pattern: string,
+    detail: string,
+  ) {
+    super(`pattern ${JSON.stringify(pattern)}: ${detail}`);
+  }
+}
