@@ -32,8 +32,12 @@ const DEFAULT_SERVER_SIG_ALGS = SUPPORTED.hostKey;
 
 const NONE_KEYS = { cipher: 'none', mac: 'none', encKey: new Uint8Array(0), iv: new Uint8Array(0), macKey: new Uint8Array(0) };
 
-/** Handler for upper-layer messages (numbers 50 and up). The payload view is valid until it returns. */
-export type MessageHandler = (payload: Uint8Array) => void;
+/**
+ * Handler for upper-layer messages (numbers 50 and up). The payload view is
+ * valid until it returns. Returning false means "not mine": the transport
+ * answers SSH_MSG_UNIMPLEMENTED (RFC 4253 §11.4).
+ */
+export type MessageHandler = (payload: Uint8Array) => boolean | void;
 
 type Role = 'client' | 'server';
 
@@ -235,8 +239,7 @@ export class Transport {
     if (type >= 30 && type <= 49) return hs.onMethodMessage(payload);
     if (type >= 50 && type !== MSG.PING && type !== MSG.PONG) {
       this.requireKeys(type);
-      if (this.onMessage) {
-        this.onMessage(payload);
+      if (this.onMessage && this.onMessage(payload) !== false) {
         this.checkRekey();
         return;
       }
@@ -348,6 +351,29 @@ export class Transport {
       return this.queuedBytes < this.maxQueuedBytes / 2 && this.sender.writable;
     }
     this.sender.send(payload);
+    this.checkRekey();
+    return this.sender.writable;
+  }
+
+  /**
+   * Zero-copy send (DESIGN.md, "Sealing in place"): returns the offset in
+   * `sendBuffer` where a payload of up to `maxLength` bytes may be written,
+   * to be sealed in place by `commitPayload(length)` — or -1 while a key
+   * exchange is under way (then use send(), which queues a copy).
+   */
+  reservePayload(maxLength: number): number {
+    if (!this.canSendDirectly) return -1;
+    return this.sender.reserve(maxLength);
+  }
+
+  /** The buffer `reservePayload` returned an offset into (valid until commitPayload). */
+  get sendBuffer(): Uint8Array {
+    return this.sender.buffer;
+  }
+
+  /** Seal the reserved payload of `length` bytes. Returns false when the caller should wait for onDrain. */
+  commitPayload(length: number): boolean {
+    this.sender.commit(length);
     this.checkRekey();
     return this.sender.writable;
   }

@@ -1,0 +1,432 @@
+import { MSG } from '../wire/message-numbers.ts';
+import { ProtocolError } from '../transport/errors.ts';
+import { ChannelClosedError, RequestFailedError } from './errors.ts';
+import { DATA_HEADER, EXTENDED_DATA_HEADER, writeDataHeader, writeExtendedDataHeader, writeWindowAdjust } from './channel-data.ts';
+import { encodeChannelData, encodeChannelRequest, encodeExtendedData, encodeRecipientOnly, encodeWindowAdjust } from './messages.ts';
+import { DEFAULT_WRITE_HIGH_WATER, MAX_WINDOW } from './defaults.ts';
+
+/** What a channel needs from its connection. */
+export interface ChannelHost {
+  /** The transport: zero-copy sends when it can, queued copies during a key exchange. */
+  readonly transport: {
+    reservePayload(maxLength: number): number;
+    readonly sendBuffer: Uint8Array;
+    commitPayload(length: number): boolean;
+    send(payload: Uint8Array): boolean;
+  };
+  /** False while the socket is applying backpressure: channels then queue instead of sending. */
+  readonly writable: boolean;
+  /** Called once CLOSE was both sent and received: the local id may be reused. */
+  release(channel: Channel): void;
+  /** A channel has queued data to flush when the transport drains. */
+  wantsFlush(channel: Channel): void;
+}
+
+/** An incoming channel request (RFC 4254 §5.4). `data` is valid only during the handler call. */
+export interface IncomingRequest {
+  type: string;
+  wantReply: boolean;
+  data: Uint8Array;
+}
+
+export interface ChannelParams {
+  localId: number;
+  remoteId: number;
+  channelType: string;
+  /** Our receive window (initial and maximum) and largest packet we accept. */
+  localWindow: number;
+  localMaxPacket: number;
+  /** The peer's window and largest packet. */
+  remoteWindow: number;
+  remoteMaxPacket: number;
+  writeHighWater?: number;
+}
+
+type Chunk = { data: Uint8Array; off: number; dataType: number };
+
+/**
+ * One channel of the connection protocol (RFC 4254 §5): windows in both
+ * directions, a bounded send queue, half-close, and requests with replies in order.
+ *
+ * Receiving: data is handed to `onData` as a view valid only during the call;
+ * the window is given back once the consumer has taken it (on return from
+ * onData, or later for data held while paused), never merely on receipt.
+ * Sending: write() sends at once within the peer's window, writing straight
+ * into the transport's packet buffer; what does not fit is copied into a
+ * queue, and write() returns false once it holds `writeHighWater` bytes.
+ */
+export class Channel {
+  readonly localId: number;
+  readonly remoteId: number;
+  readonly channelType: string;
+
+  /** Incoming data (stdout for a session). The view is valid only during the call. */
+  onData: ((data: Uint8Array) => void) | undefined;
+  /** Incoming extended data (type 1 = stderr, RFC 4254 §5.2). View valid only during the call. */
+  onExtendedData: ((dataType: number, data: Uint8Array) => void) | undefined;
+  /** The peer sent EOF: no more data will come. */
+  onEnd: (() => void) | undefined;
+  /** The channel is closed (both CLOSE messages exchanged, or the connection ended: then with an error). */
+  onClose: ((error?: Error) => void) | undefined;
+  /** Incoming channel requests; the reply (if wanted) is sent in order. Unset: every request fails. */
+  onRequest: ((req: IncomingRequest) => boolean | Promise<boolean>) | undefined;
+  /** write() may be called again after it returned false. */
+  onDrain: (() => void) | undefined;
+
+  private remoteWindow: number;
+  readonly remoteMaxPacket: number;
+  private readonly localWindowMax: number;
+  readonly localMaxPacket: number;
+  private localWindow: number;
+  private consumed = 0;
+
+  private queue: Chunk[] = [];
+  private queuedBytes = 0;
+  private readonly highWater: number;
+  private needDrain = false;
+
+  private paused = false;
+  private held: Chunk[] = [];
+
+  private eofWanted = false;
+  private eofSent = false;
+  private eofReceived = false;
+  private endDelivered = false;
+  private closeWanted = false;
+  private closeSent = false;
+  private closeReceived = false;
+  private closed = false;
+  private closeError: Error | undefined;
+
+  private replies: { type: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private replyChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly host: ChannelHost,
+    p: ChannelParams,
+  ) {
+    this.localId = p.localId;
+    this.remoteId = p.remoteId;
+    this.channelType = p.channelType;
+    this.localWindow = p.localWindow;
+    this.localWindowMax = p.localWindow;
+    this.localMaxPacket = p.localMaxPacket;
+    this.remoteWindow = p.remoteWindow;
+    this.remoteMaxPacket = p.remoteMaxPacket;
+    this.highWater = p.writeHighWater ?? DEFAULT_WRITE_HIGH_WATER;
+  }
+
+  get where(): string {
+    return `channel ${this.localId} (${this.channelType})`;
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /** Send data. Returns false when the caller should wait for onDrain. Throws after end()/close(). */
+  write(data: Uint8Array): boolean {
+    return this.writeChunk(data, 0);
+  }
+
+  /** Send extended data (RFC 4254 §5.2; type 1 is stderr). */
+  writeExtended(dataType: number, data: Uint8Array): boolean {
+    if (dataType === 0) throw new RangeError('extended data type 0 is reserved for normal data');
+    return this.writeChunk(data, dataType);
+  }
+
+  private writeChunk(data: Uint8Array, dataType: number): boolean {
+    if (this.eofWanted || this.closeWanted || this.closed) throw new ChannelClosedError(`${this.where}: write after end`);
+    let off = 0;
+    if (this.queue.length === 0) off = this.sendNow(data, 0, dataType);
+    if (off < data.length) {
+      // Copied once: the caller may reuse its buffer when write() returns.
+      this.queue.push({ data: data.slice(off), off: 0, dataType });
+      this.queuedBytes += data.length - off;
+      this.host.wantsFlush(this);
+    }
+    if (this.queuedBytes >= this.highWater) {
+      this.needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Sends from data[off..] as far as the window, packet size and socket allow; returns the new offset. */
+  private sendNow(data: Uint8Array, off: number, dataType: number): number {
+    const t = this.host.transport;
+    const header = dataType === 0 ? DATA_HEADER : EXTENDED_DATA_HEADER;
+    while (off < data.length && this.remoteWindow > 0 && this.host.writable) {
+      const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
+      const at = t.reservePayload(header + n);
+      if (at >= 0) {
+        const buf = t.sendBuffer;
+        if (dataType === 0) writeDataHeader(buf, at, this.remoteId, n);
+        else writeExtendedDataHeader(buf, at, this.remoteId, dataType, n);
+        buf.set(data.subarray(off, off + n), at + header);
+        t.commitPayload(header + n);
+      } else {
+        // A key exchange is under way: the transport queues a copy.
+        const part = data.subarray(off, off + n);
+        t.send(dataType === 0 ? encodeChannelData(this.remoteId, part) : encodeExtendedData(this.remoteId, dataType, part));
+      }
+      this.remoteWindow -= n;
+      off += n;
+    }
+    return off;
+  }
+
+  /** Send queued data the window now allows; called on WINDOW_ADJUST and when the socket drains. */
+  flush(): void {
+    while (this.queue.length > 0) {
+      const c = this.queue[0]!;
+      const before = c.off;
+      c.off = this.sendNow(c.data, c.off, c.dataType);
+      this.queuedBytes -= c.off - before;
+      if (c.off < c.data.length) break;
+      this.queue.shift();
+    }
+    if (this.queue.length > 0) this.host.wantsFlush(this);
+    if (this.needDrain && this.queuedBytes < this.highWater / 2) {
+      this.needDrain = false;
+      this.onDrain?.();
+    }
+    this.maybeSendEofAndClose();
+  }
+
+  /** Bytes waiting for window or socket. */
+  get pendingWriteBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Half-close: send EOF once queued data has gone (RFC 4254 §5.3). */
+  end(): void {
+    if (this.eofWanted || this.closed) return;
+    this.eofWanted = true;
+    this.maybeSendEofAndClose();
+  }
+
+  /** Close after queued data has gone (EOF first if not sent). */
+  close(): void {
+    if (this.closeWanted || this.closed) return;
+    this.eofWanted = true;
+    this.closeWanted = true;
+    this.maybeSendEofAndClose();
+  }
+
+  /** Close now, dropping queued data. */
+  destroy(): void {
+    if (this.closed) return;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.closeWanted = true;
+    this.eofWanted = true;
+    this.maybeSendEofAndClose();
+  }
+
+  private maybeSendEofAndClose(): void {
+    if (this.queue.length > 0 || this.closed) return;
+    const t = this.host.transport;
+    if (this.eofWanted && !this.eofSent && !this.closeSent) {
+      this.eofSent = true;
+      t.send(encodeRecipientOnly(MSG.CHANNEL_EOF, this.remoteId));
+    }
+    if (this.closeWanted && !this.closeSent) {
+      this.closeSent = true;
+      t.send(encodeRecipientOnly(MSG.CHANNEL_CLOSE, this.remoteId));
+      this.checkClosed();
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /** Send a channel request (RFC 4254 §5.4); with wantReply, resolves on SUCCESS and rejects with RequestFailedError on FAILURE. */
+  request(type: string, data: Uint8Array, wantReply = true): Promise<void> {
+    if (this.closeSent || this.closed) return Promise.reject(new ChannelClosedError(this.where));
+    this.host.transport.send(encodeChannelRequest({ recipient: this.remoteId, requestType: type, wantReply, data }));
+    if (!wantReply) return Promise.resolve();
+    return new Promise((resolve, reject) => this.replies.push({ type, resolve, reject }));
+  }
+
+  // -------------------------------------------------- from the connection (receiving)
+
+  /** CHANNEL_DATA / EXTENDED_DATA: `payload[off .. off+len)` is the data, a view into the packet buffer. */
+  receiveData(payload: Uint8Array, off: number, len: number, dataType: number): void {
+    if (len > this.localWindow) {
+      throw new ProtocolError(this.where, `peer sent ${len} bytes with only ${this.localWindow} left in the window`);
+    }
+    if (len > this.localMaxPacket) {
+      throw new ProtocolError(this.where, `peer sent a ${len}-byte packet, more than the maximum ${this.localMaxPacket}`);
+    }
+    this.localWindow -= len;
+    // RFC 4254 §5.3: no data after EOF or CLOSE; it is counted and dropped.
+    if (this.eofReceived || this.closeReceived || this.closed) {
+      this.consume(len);
+      return;
+    }
+    if (this.paused || this.held.length > 0) {
+      // Held (copied) until the consumer resumes; bounded by our window.
+      this.held.push({ data: payload.slice(off, off + len), off: 0, dataType });
+      return;
+    }
+    this.deliver(payload.subarray(off, off + len), dataType);
+    this.consume(len);
+  }
+
+  private deliver(view: Uint8Array, dataType: number): void {
+    if (dataType === 0) this.onData?.(view);
+    else this.onExtendedData?.(dataType, view);
+  }
+
+  /** The consumer took `n` bytes: give window back in batches (as OpenSSH: once half the window is used). */
+  private consume(n: number): void {
+    this.consumed += n;
+    if (this.closeSent || this.closed) return;
+    if (this.localWindow < this.localWindowMax / 2 && this.consumed > 0) {
+      const add = this.consumed;
+      this.consumed = 0;
+      this.localWindow += add;
+      const t = this.host.transport;
+      const at = t.reservePayload(9);
+      if (at >= 0) {
+        writeWindowAdjust(t.sendBuffer, at, this.remoteId, add);
+        t.commitPayload(9);
+      } else {
+        t.send(encodeWindowAdjust(this.remoteId, add));
+      }
+    }
+  }
+
+  /** Stop delivering data; what arrives is held (at most our window) and the window is not given back. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Deliver held data, give its window back, and continue. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    while (this.held.length > 0 && !this.paused) {
+      const c = this.held.shift()!;
+      this.deliver(c.data, c.dataType);
+      this.consume(c.data.length);
+    }
+    if (this.held.length === 0) this.deliverEndAndClose();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes received but not yet delivered (held while paused). */
+  get heldBytes(): number {
+    let n = 0;
+    for (const c of this.held) n += c.data.length;
+    return n;
+  }
+
+  receiveWindowAdjust(bytes: number): void {
+    if (this.remoteWindow + bytes > MAX_WINDOW) {
+      throw new ProtocolError(this.where, `window adjust of ${bytes} overflows the window (${this.remoteWindow})`);
+    }
+    this.remoteWindow += bytes;
+    if (this.queue.length > 0) this.flush();
+  }
+
+  /** Bytes the peer's window lets us send now. */
+  get sendWindow(): number {
+    return this.remoteWindow;
+  }
+
+  receiveEof(): void {
+    if (this.eofReceived) return;
+    this.eofReceived = true;
+    if (this.held.length === 0) this.deliverEndAndClose();
+  }
+
+  receiveClose(): void {
+    if (this.closeReceived) throw new ProtocolError(this.where, 'second CHANNEL_CLOSE');
+    this.closeReceived = true;
+    // RFC 4254 §5.3: answer CLOSE with CLOSE; queued data is dropped.
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.closeWanted = true;
+    this.maybeSendEofAndClose();
+    this.checkClosed();
+  }
+
+  private deliverEndAndClose(): void {
+    if (this.eofReceived && !this.endDelivered) {
+      this.endDelivered = true;
+      this.onEnd?.();
+    }
+    if (this.closed && this.held.length === 0) this.finish();
+  }
+
+  private checkClosed(): void {
+    if (!this.closeSent || !this.closeReceived || this.closed) return;
+    this.closed = true;
+    this.host.release(this);
+    if (this.held.length === 0) this.finish();
+  }
+
+  private finishedCalled = false;
+  private finish(): void {
+    if (this.finishedCalled) return;
+    this.finishedCalled = true;
+    if (this.eofReceived && !this.endDelivered) {
+      this.endDelivered = true;
+      this.onEnd?.();
+    }
+    const err = this.closeError;
+    for (const r of this.replies.splice(0)) r.reject(err ?? new ChannelClosedError(`${this.where}: closed before the reply to ${r.type}`));
+    this.onClose?.(err);
+  }
+
+  receiveRequest(req: IncomingRequest): void {
+    const handler = this.onRequest;
+    let result: boolean | Promise<boolean>;
+    try {
+      result = handler ? handler(req) : false;
+    } catch {
+      result = false;
+    }
+    if (!req.wantReply) return;
+    const prev = this.replyChain;
+    // Replies go out in request order even when a handler is asynchronous (RFC 4254 §5.4).
+    this.replyChain = prev
+      .then(() => result)
+      .then(
+        (ok) => ok === true,
+        () => false,
+      )
+      .then((ok) => {
+        if (this.closeSent || this.closed) return;
+        this.host.transport.send(encodeRecipientOnly(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE, this.remoteId));
+      });
+  }
+
+  receiveReply(success: boolean): void {
+    const r = this.replies.shift();
+    if (!r) throw new ProtocolError(this.where, `CHANNEL_${success ? 'SUCCESS' : 'FAILURE'} without a request waiting`);
+    if (success) r.resolve();
+    else r.reject(new RequestFailedError(r.type, this.where));
+  }
+
+  /** The connection ended: fail everything pending. */
+  abort(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeError = new ChannelClosedError(this.where, { cause: error });
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.held = [];
+    this.finish();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get eofWasReceived(): boolean {
+    return this.eofReceived;
+  }
+}
