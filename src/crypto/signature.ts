@@ -92,9 +92,21 @@ function verifyEcdsa(key: EcdsaPublicKey, sig: Uint8Array, data: Uint8Array): bo
   }
 }
 
+/**
+ * Above this modulus size the public exponent may have at most
+ * RSA_MAX_PUBEXP_BITS bits (OpenSSL's OPENSSL_RSA_SMALL_MODULUS_BITS and
+ * OPENSSL_RSA_MAX_PUBEXP_BITS): verification costs bits(e) · bits(n)², and a
+ * peer choosing both could otherwise make one verification take seconds.
+ */
+const RSA_SMALL_MODULUS_BITS = 3072;
+const RSA_MAX_PUBEXP_BITS = 64;
+
 function verifyRsa(key: RsaPublicKey, algorithm: string, sig: Uint8Array, data: Uint8Array): boolean {
   if (key.bits < RSA_MIN_VERIFY_BITS) {
     throw new KeyFormatError(algorithm, `RSA modulus of ${key.bits} bits is below the ${RSA_MIN_VERIFY_BITS}-bit minimum`);
+  }
+  if (key.bits > RSA_SMALL_MODULUS_BITS && key.e >> BigInt(RSA_MAX_PUBEXP_BITS) !== 0n) {
+    throw new KeyFormatError(algorithm, `RSA public exponent longer than ${RSA_MAX_PUBEXP_BITS} bits with a ${key.bits}-bit modulus`);
   }
   return rsassaPkcs1v15Verify(key, RSA_HASH[algorithm]!, data, sig);
 }
@@ -134,8 +146,9 @@ export function verifyWithPublicKey(algorithm: string, key: PublicKey, signature
  *
  * Returns false for a well-formed signature that does not verify. Throws
  * KeyFormatError when a blob is malformed, when the signature names another
- * algorithm, when the key is not of the algorithm's type, or for an RSA key
- * below 1024 bits; UnsupportedAlgorithmError for an unknown algorithm or key type.
+ * algorithm, when the key is not of the algorithm's type, for an RSA key
+ * below 1024 bits, or for one above 3072 bits whose exponent exceeds 64 bits;
+ * UnsupportedAlgorithmError for an unknown algorithm or key type.
  */
 export function verifySignature(algorithm: string, publicBlob: Uint8Array, signatureBlob: Uint8Array, data: Uint8Array): boolean {
   keyTypeOfAlgorithm(algorithm);
