@@ -181,3 +181,25 @@ describe('channels over an in-memory pair', () => {
     await until(() => closeErr !== undefined);
   });
 });
+
+describe('a channel as a ByteStream', () => {
+  test('a second hopssh transport runs inside a channel (the base of jump hosts)', async () => {
+    const { ChannelStream } = await import('../../src/channel/channel-stream.ts');
+    const { ClientTransport, ServerTransport } = await import('../../src/transport/transport.ts');
+    const { hostKey } = await import('../helpers/transport-pair.ts');
+    const { constantTimeEqual } = await import('../../src/wire/bytes.ts');
+    const { client, server } = await connectionPair();
+    const key = hostKey('ecdsa-sha2-nistp256');
+    let inner: InstanceType<typeof ServerTransport> | undefined;
+    acceptAll(server, (c) => (inner = new ServerTransport(new ChannelStream(c), { hostKeys: [key] })));
+    const ch = await client.openChannel('direct-tcpip');
+    const nested = new ClientTransport(new ChannelStream(ch), { verifyHostKey: ({ publicKey }) => constantTimeEqual(publicKey, key.publicBlob) });
+    await nested.ready;
+    await nested.requestService('ssh-userauth');
+    await nested.rekey();
+    expect(nested.negotiated!.hostKey).toBe('ecdsa-sha2-nistp256');
+    expect(inner!.kexCount).toBe(2);
+    nested.disconnect();
+    await inner!.closed;
+  });
+});
