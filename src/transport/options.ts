@@ -52,4 +52,6 @@ export interface ServerTransportOptions extends TransportOptions {
   services?: readonly string[];
   /** Value of server-sig-algs in EXT_INFO (RFC 8308 §3.1). Default: the signature algorithms hopssh verifies. */
   serverSigAlgs?: readonly string[];
+  /** More extensions for our EXT_INFO (RFC 8308 §2.4), name → value; see Transport.localExtensions. */
+  extensions?: Readonly<Record<string, string>>;
 }

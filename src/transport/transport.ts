@@ -59,6 +59,13 @@ export class Transport {
   preBanner: string[] = [];
   /** Extensions the peer announced in EXT_INFO (RFC 8308). */
   readonly peerExtensions = new Map<string, Uint8Array>();
+  /**
+   * Extensions we announce in EXT_INFO (RFC 8308 §2.4), sent once, right after
+   * our first NEWKEYS: server-sig-algs (server), ping@openssh.com and the
+   * options' `extensions`. Upper layers may add theirs until then (the userauth
+   * server adds publickey-hostbound@openssh.com, PROTOCOL §2.5).
+   */
+  readonly localExtensions = new Map<string, string>();
   /** Upper-layer message handler; unset, messages get SSH_MSG_UNIMPLEMENTED. */
   onMessage: MessageHandler | undefined;
   /** Called when send() may be called again after it returned false. */
@@ -120,6 +127,9 @@ export class Transport {
     if (role === 'server' && (!server.hostKeys || server.hostKeys.length === 0)) {
       throw new TypeError('a server needs at least one host key');
     }
+    if (role === 'server') this.localExtensions.set('server-sig-algs', (server.serverSigAlgs ?? DEFAULT_SERVER_SIG_ALGS).join(','));
+    this.localExtensions.set('ping@openssh.com', '0');
+    if (role === 'server') for (const [k, v] of Object.entries(server.extensions ?? {})) this.localExtensions.set(k, v);
     this.handshake = new Handshake(this, {
       algorithms: this.algorithms,
       strictKex: options.strictKex ?? true,
@@ -324,13 +334,7 @@ export class Transport {
   afterFirstNewKeysSent(): void {
     if (!this.handshake.peerWantsExtInfo) return;
     // RFC 8308 §2.4: EXT_INFO is the next packet after our first NEWKEYS.
-    const ext = new Map<string, Uint8Array | string>();
-    if (this.role === 'server') {
-      const sigAlgs = (this.options as ServerTransportOptions).serverSigAlgs ?? DEFAULT_SERVER_SIG_ALGS;
-      ext.set('server-sig-algs', sigAlgs.join(','));
-    }
-    ext.set('ping@openssh.com', '0');
-    this.sender.send(encodeExtInfo(ext));
+    this.sender.send(encodeExtInfo(this.localExtensions));
   }
 
   // ------------------------------------------------------------------ sending
@@ -493,7 +497,7 @@ export class Transport {
     return { send: this.sender.description, receive: this.receiver.description };
   }
 
-  /** The server's host key blob (client role). */
+  /** The server's host key blob: the peer's (client role) or ours (server role) in the latest key exchange. */
   get serverHostKey(): Uint8Array | undefined {
     return this.handshake.serverHostKey;
   }
