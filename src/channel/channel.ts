@@ -60,14 +60,51 @@ export class Channel {
   readonly remoteId: number;
   readonly channelType: string;
 
-  /** Incoming data (stdout for a session). The view is valid only during the call. */
-  onData: ((data: Uint8Array) => void) | undefined;
-  /** Incoming extended data (type 1 = stderr, RFC 4254 §5.2). View valid only during the call. */
-  onExtendedData: ((dataType: number, data: Uint8Array) => void) | undefined;
-  /** The peer sent EOF: no more data will come. */
-  onEnd: (() => void) | undefined;
+  private dataHandler: ((data: Uint8Array) => void) | undefined;
+  private extendedHandler: ((dataType: number, data: Uint8Array) => void) | undefined;
+  private endHandler: (() => void) | undefined;
+  private closeHandler: ((error?: Error) => void) | undefined;
+
+  /**
+   * Incoming data (stdout for a session). The view is valid only during the call.
+   * Data that arrives before a handler is set is held (bounded by our window)
+   * and delivered once one is: an opener attaches its handler only after
+   * `await openChannel()`, by which time the peer may already have sent data.
+   */
+  get onData(): ((data: Uint8Array) => void) | undefined {
+    return this.dataHandler;
+  }
+  set onData(fn: ((data: Uint8Array) => void) | undefined) {
+    this.dataHandler = fn;
+    this.scheduleHeld();
+  }
+
+  /** Incoming extended data (type 1 = stderr, RFC 4254 §5.2). View valid only during the call; held until set, like onData. */
+  get onExtendedData(): ((dataType: number, data: Uint8Array) => void) | undefined {
+    return this.extendedHandler;
+  }
+  set onExtendedData(fn: ((dataType: number, data: Uint8Array) => void) | undefined) {
+    this.extendedHandler = fn;
+    this.scheduleHeld();
+  }
+
+  /** The peer sent EOF: no more data will come. Delivered once a handler is set. */
+  get onEnd(): (() => void) | undefined {
+    return this.endHandler;
+  }
+  set onEnd(fn: (() => void) | undefined) {
+    this.endHandler = fn;
+    this.scheduleHeld();
+  }
+
   /** The channel is closed (both CLOSE messages exchanged, or the connection ended: then with an error). */
-  onClose: ((error?: Error) => void) | undefined;
+  get onClose(): ((error?: Error) => void) | undefined {
+    return this.closeHandler;
+  }
+  set onClose(fn: ((error?: Error) => void) | undefined) {
+    this.closeHandler = fn;
+    this.scheduleHeld();
+  }
   /** Incoming channel requests; the reply (if wanted) is sent in order. Unset: every request fails. */
   onRequest: ((req: IncomingRequest) => boolean | Promise<boolean>) | undefined;
   /** write() may be called again after it returned false. */
@@ -262,13 +299,40 @@ export class Channel {
       this.consume(len);
       return;
     }
-    if (this.paused || this.held.length > 0) {
-      // Held (copied) until the consumer resumes; bounded by our window.
+    if (this.paused || this.held.length > 0 || !this.handlerFor(dataType)) {
+      // Held (copied) until the consumer resumes or attaches; bounded by our window.
       this.held.push({ data: payload.slice(off, off + len), off: 0, dataType });
       return;
     }
     this.deliver(payload.subarray(off, off + len), dataType);
     this.consume(len);
+  }
+
+  private handlerFor(dataType: number): unknown {
+    return dataType === 0 ? this.dataHandler : this.extendedHandler;
+  }
+
+  private heldScheduled = false;
+  /** After a handler is attached: deliver what was held, outside the setter. */
+  private scheduleHeld(): void {
+    if (this.heldScheduled) return;
+    this.heldScheduled = true;
+    queueMicrotask(() => {
+      this.heldScheduled = false;
+      if (!this.paused) this.drainHeld();
+    });
+  }
+
+  /** Deliver held data in order while handlers exist; then EOF and close when due. */
+  private drainHeld(): void {
+    while (this.held.length > 0 && !this.paused) {
+      const c = this.held[0]!;
+      if (!this.handlerFor(c.dataType)) return;
+      this.held.shift();
+      this.deliver(c.data, c.dataType);
+      this.consume(c.data.length);
+    }
+    if (this.held.length === 0) this.deliverEndAndClose();
   }
 
   private deliver(view: Uint8Array, dataType: number): void {
@@ -304,12 +368,7 @@ export class Channel {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    while (this.held.length > 0 && !this.paused) {
-      const c = this.held.shift()!;
-      this.deliver(c.data, c.dataType);
-      this.consume(c.data.length);
-    }
-    if (this.held.length === 0) this.deliverEndAndClose();
+    this.drainHeld();
   }
 
   get isPaused(): boolean {
@@ -354,9 +413,9 @@ export class Channel {
   }
 
   private deliverEndAndClose(): void {
-    if (this.eofReceived && !this.endDelivered) {
+    if (this.eofReceived && !this.endDelivered && this.endHandler) {
       this.endDelivered = true;
-      this.onEnd?.();
+      this.endHandler();
     }
     if (this.closed && this.held.length === 0) this.finish();
   }
@@ -371,14 +430,16 @@ export class Channel {
   private finishedCalled = false;
   private finish(): void {
     if (this.finishedCalled) return;
-    this.finishedCalled = true;
-    if (this.eofReceived && !this.endDelivered) {
-      this.endDelivered = true;
-      this.onEnd?.();
-    }
     const err = this.closeError;
     for (const r of this.replies.splice(0)) r.reject(err ?? new ChannelClosedError(`${this.where}: closed before the reply to ${r.type}`));
-    this.onClose?.(err);
+    // Held until a close handler exists (see onData), unless the connection ended.
+    if (!this.closeHandler && !err) return;
+    this.finishedCalled = true;
+    if (this.eofReceived && !this.endDelivered && !err) {
+      this.endDelivered = true;
+      this.endHandler?.();
+    }
+    this.closeHandler?.(err);
   }
 
   receiveRequest(req: IncomingRequest): void {
