@@ -69,3 +69,16 @@ export class PatternError extends Error {
     super(`pattern ${JSON.stringify(pattern)}: ${detail}`);
   }
 }
+
+/** The ssh-agent refused a request (SSH_AGENT_FAILURE), sent a malformed answer, or went away. */
+export class AgentError extends Error {
+  override name = 'AgentError';
+  constructor(
+    /** e.g. "list identities", "sign with ssh-ed25519 SHA256:…". */
+    readonly operation: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`ssh-agent: ${operation}: ${detail}`, options);
+  }
+}
