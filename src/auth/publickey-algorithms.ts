@@ -36,11 +36,14 @@ export function certificateBaseType(keyType: string): string | undefined {
 /**
  * The algorithm names to offer a key of `keyType` with, in order.
  * Non-RSA keys have one: their key type (a certificate's type for a certificate).
- * RSA keys: with server-sig-algs (RFC 8308 §3.1), the first of rsa-sha2-512,
- * rsa-sha2-256 the server lists, as OpenSSH does; none when it lists neither.
+ * RSA keys: rsa-sha2-512 then rsa-sha2-256, those of them the server lists
+ * in server-sig-algs (RFC 8308 §3.1); none when it lists neither.
+ * OpenSSH offers only the first: but sshd (9.2) lists every algorithm it
+ * knows in server-sig-algs whatever its PubkeyAcceptedAlgorithms, so against
+ * a server that accepts only rsa-sha2-256 OpenSSH's client fails where this
+ * one succeeds, at the price of one refused query (counted by MaxAuthTries).
  * Without server-sig-algs OpenSSH would fall back to ssh-rsa (SHA-1); hopssh
- * never signs with SHA-1 by default, so it offers rsa-sha2-512 and then
- * rsa-sha2-256 (a server that cannot verify one refuses the query).
+ * never signs with SHA-1 by default, so it offers both rsa-sha2 algorithms.
  * RSA certificates use the -cert-v01@openssh.com forms of the same names.
  * Unknown key types (ssh-dss, …) get none.
  */
@@ -49,7 +52,7 @@ export function requestAlgorithms(keyType: string, serverSigAlgs: readonly strin
   const plain = base ?? keyType;
   if (!PLAIN_TYPES.has(plain)) return [];
   if (plain !== 'ssh-rsa') return [keyType];
-  const rsa = serverSigAlgs === undefined ? [...RSA_ALGORITHMS] : RSA_ALGORITHMS.filter((a) => serverSigAlgs.includes(a)).slice(0, 1);
+  const rsa = serverSigAlgs === undefined ? [...RSA_ALGORITHMS] : RSA_ALGORITHMS.filter((a) => serverSigAlgs.includes(a));
   return base === undefined ? rsa : rsa.map((a) => `${a}-cert-v01@openssh.com`);
 }
 

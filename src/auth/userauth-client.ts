@@ -11,7 +11,8 @@
  *   signing only after USERAUTH_PK_OK (RFC 4252 §7); the signed request uses
  *   publickey-hostbound-v00@openssh.com when the server announced
  *   publickey-hostbound@openssh.com (PROTOCOL §2.5), as OpenSSH does;
- * - RSA keys sign with rsa-sha2-512/256 as publickey-algorithms.ts chooses;
+ * - RSA keys sign with rsa-sha2-512, else rsa-sha2-256 (publickey-algorithms.ts
+ *   says why both are tried where OpenSSH tries one);
  * - an asked-for password or keyboard-interactive round is tried up to 3
  *   times (OpenSSH's NumberOfPasswordPrompts), a fixed password once;
  * - the transport stays open after a failure (OpenSSH would disconnect): the
@@ -25,6 +26,7 @@ import { constantTimeEqual } from '../wire/bytes.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
 import { publicKeyType } from '../crypto/public-key.ts';
 import { parseSignatureBlob } from '../crypto/signature.ts';
+import type { SigningKey } from '../crypto/types.ts';
 import { AgentError, AuthenticationError } from './errors.ts';
 import { agentSignFlags } from './agent-protocol.ts';
 import { requestAlgorithms, signatureAlgorithm } from './publickey-algorithms.ts';
@@ -139,7 +141,7 @@ class ClientAuthRun {
       const blob = c.type === 'agent' ? c.publicKey : (c.certificate ?? c.key.publicBlob);
       let algorithms = requestAlgorithms(keyTypeOf(blob), serverSigAlgs);
       // An in-process key offers only what it can sign (an RsaSigningKey never signs ssh-rsa by default).
-      if (c.type === 'publickey') algorithms = algorithms.filter((a) => c.key.algorithms.includes(signatureAlgorithm(a)));
+      if (c.type === 'publickey') algorithms = algorithms.filter((a) => keySignatureAlgorithm(c.key, a) !== undefined);
       if (algorithms.length > 0) this.keys.push({ credential: c, blob, algorithms });
     }
   }
@@ -341,10 +343,22 @@ function keyTypeOf(blob: Uint8Array): string {
   }
 }
 
+/**
+ * What to pass to `key.sign` for a request algorithm: the request algorithm
+ * itself when the key lists it (plain keys; a CertifiedSigningKey lists the
+ * -cert-v01 names), else the plain algorithm when a bare key goes with a
+ * certificate blob; undefined when the key cannot make it.
+ */
+function keySignatureAlgorithm(key: SigningKey, requestAlgorithm: string): string | undefined {
+  if (key.algorithms.includes(requestAlgorithm)) return requestAlgorithm;
+  const plain = signatureAlgorithm(requestAlgorithm);
+  return key.algorithms.includes(plain) ? plain : undefined;
+}
+
 /** The signature blob for a publickey request with `requestAlgorithm`. */
 async function sign(c: KeyCredential | AgentKeyCredential, requestAlgorithm: string, data: Uint8Array): Promise<Uint8Array> {
+  if (c.type === 'publickey') return c.key.sign(keySignatureAlgorithm(c.key, requestAlgorithm)!, data);
   const alg = signatureAlgorithm(requestAlgorithm);
-  if (c.type === 'publickey') return c.key.sign(alg, data);
   const blob = await c.agent.sign(c.publicKey, data, agentSignFlags(alg));
   // An agent that ignores the RSA flags would answer ssh-rsa (SHA-1): refuse rather than send it.
   let got: string;

@@ -85,12 +85,19 @@ describe('publickey (RFC 4252 §7)', () => {
     expect(fake.requests.filter((r) => r.method === 'publickey')).toHaveLength(3);
   });
 
-  test('RSA: the first of rsa-sha2-512/256 in server-sig-algs (RFC 8332 §3.3, RFC 8308 §3.1)', async () => {
+  test('RSA: only the rsa-sha2 algorithms in server-sig-algs (RFC 8332 §3.3, RFC 8308 §3.1)', async () => {
     const { client, fake } = await setup({ username: USER, keys: [rsa.publicBlob] }, { serverSigAlgs: ['ssh-ed25519', 'rsa-sha2-256'] });
     await auth(client, [{ type: 'publickey', key: rsa }]);
     const signed = fake.requests[2]!;
     expect(signed.method === 'publickey' && signed.algorithm).toBe('rsa-sha2-256');
     expect(signed.method === 'publickey' && parseSignatureBlob(signed.signature!).algorithm).toBe('rsa-sha2-256');
+  });
+
+  test('RSA: both listed but only rsa-sha2-256 accepted (sshd 9.2 with PubkeyAcceptedAlgorithms): 512 refused, 256 used', async () => {
+    const { client, fake } = await setup({ username: USER, keys: [rsa.publicBlob], algorithms: ['rsa-sha2-256'] }, { serverSigAlgs: ['rsa-sha2-512', 'rsa-sha2-256'] });
+    const res = await auth(client, [{ type: 'publickey', key: rsa }]);
+    expect(res.attempted.slice(1)).toEqual([expect.stringMatching(/^publickey rsa-sha2-512 .*\(refused\)$/), expect.stringMatching(/^publickey rsa-sha2-256 /)]);
+    expect(fake.requests).toHaveLength(4);
   });
 
   test('RSA without server-sig-algs: rsa-sha2-512, then rsa-sha2-256, never ssh-rsa', async () => {
