@@ -2,6 +2,8 @@
  * Signature verification (RFC 4253 §6.6): ssh-ed25519 (RFC 8709 §6),
  * ecdsa-sha2-nistp256/384/521 (RFC 5656 §3.1.2), rsa-sha2-256/512 (RFC 8332 §3)
  * and ssh-rsa with SHA-1 (RFC 4253 §6.6; use only when explicitly configured).
+ * The -cert-v01@openssh.com algorithms verify with the certified key
+ * (PROTOCOL.certkeys); whether the certificate is trusted is the caller's check.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
@@ -12,6 +14,7 @@ import { bigintToBytes } from '../wire/mpint.ts';
 import { KeyFormatError, UnsupportedAlgorithmError } from './errors.ts';
 import { NIST_CURVES } from './kex-ecdh-nist.ts';
 import { parsePublicKey, type EcdsaPublicKey, type PublicKey, type RsaPublicKey } from './public-key.ts';
+import { parseCertificate } from './certificate-blob.ts';
 import { RSA_MIN_VERIFY_BITS, rsassaPkcs1v15Verify, type RsaHash } from './rsa.ts';
 
 /** Signature algorithm → key type of the public key it is made with. */
@@ -28,15 +31,47 @@ const KEY_TYPE_OF: Readonly<Record<string, string>> = Object.freeze({
 /** Every signature algorithm implemented, preferred first (ssh-rsa last: SHA-1). */
 export const SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze(Object.keys(KEY_TYPE_OF));
 
+/**
+ * Certificate algorithm → [certificate key type, signature algorithm of the
+ * certified key]. PROTOCOL.certkeys: rsa-sha2-256/512-cert-v01 name RSA
+ * certificates signing with SHA-2; the signature blob names the plain algorithm.
+ */
+const CERT_ALGORITHM: Readonly<Record<string, readonly [string, string]>> = Object.freeze({
+  'ssh-ed25519-cert-v01@openssh.com': ['ssh-ed25519-cert-v01@openssh.com', 'ssh-ed25519'],
+  'ecdsa-sha2-nistp256-cert-v01@openssh.com': ['ecdsa-sha2-nistp256-cert-v01@openssh.com', 'ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384-cert-v01@openssh.com': ['ecdsa-sha2-nistp384-cert-v01@openssh.com', 'ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521-cert-v01@openssh.com': ['ecdsa-sha2-nistp521-cert-v01@openssh.com', 'ecdsa-sha2-nistp521'],
+  'rsa-sha2-512-cert-v01@openssh.com': ['ssh-rsa-cert-v01@openssh.com', 'rsa-sha2-512'],
+  'rsa-sha2-256-cert-v01@openssh.com': ['ssh-rsa-cert-v01@openssh.com', 'rsa-sha2-256'],
+  'ssh-rsa-cert-v01@openssh.com': ['ssh-rsa-cert-v01@openssh.com', 'ssh-rsa'],
+});
+
+/** Every certificate signature algorithm implemented, preferred first (ssh-rsa-cert-v01 last: SHA-1). */
+export const CERTIFICATE_SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze(Object.keys(CERT_ALGORITHM));
+
+function certAlgorithm(algorithm: string): readonly [string, string] | undefined {
+  return Object.hasOwn(CERT_ALGORITHM, algorithm) ? CERT_ALGORITHM[algorithm] : undefined;
+}
+
+/**
+ * The algorithm a signature is actually made with: for a certificate
+ * algorithm, the certified key's (rsa-sha2-512-cert-v01@openssh.com →
+ * rsa-sha2-512); any other algorithm is returned unchanged.
+ */
+export function underlyingSignatureAlgorithm(algorithm: string): string {
+  return certAlgorithm(algorithm)?.[1] ?? algorithm;
+}
+
 const RSA_HASH: Readonly<Record<string, RsaHash>> = { 'rsa-sha2-512': 'sha512', 'rsa-sha2-256': 'sha256', 'ssh-rsa': 'sha1' };
 
 /**
  * The public key type a signature algorithm uses: rsa-sha2-512 → ssh-rsa,
- * ssh-ed25519 → ssh-ed25519 (RFC 8332 §3). Throws UnsupportedAlgorithmError
- * for an unknown algorithm.
+ * ssh-ed25519 → ssh-ed25519 (RFC 8332 §3), rsa-sha2-256-cert-v01@openssh.com →
+ * ssh-rsa-cert-v01@openssh.com (PROTOCOL.certkeys). Throws
+ * UnsupportedAlgorithmError for an unknown algorithm.
  */
 export function keyTypeOfAlgorithm(algorithm: string): string {
-  const t = Object.hasOwn(KEY_TYPE_OF, algorithm) ? KEY_TYPE_OF[algorithm] : undefined;
+  const t = Object.hasOwn(KEY_TYPE_OF, algorithm) ? KEY_TYPE_OF[algorithm] : certAlgorithm(algorithm)?.[0];
   if (t === undefined) throw new UnsupportedAlgorithmError('signature', algorithm);
   return t;
 }
@@ -144,6 +179,11 @@ export function verifyWithPublicKey(algorithm: string, key: PublicKey, signature
  * (ssh-ed25519, ecdsa-sha2-nistp256/384/521, rsa-sha2-256, rsa-sha2-512, or
  * ssh-rsa — SHA-1, for explicitly configured legacy peers only).
  *
+ * For a -cert-v01@openssh.com algorithm the blob is a certificate of that
+ * type and the signature is checked with the certified key (the signature
+ * blob names the plain algorithm, e.g. ssh-ed25519); the certificate's own
+ * CA signature is not checked here.
+ *
  * Returns false for a well-formed signature that does not verify. Throws
  * KeyFormatError when a blob is malformed, when the signature names another
  * algorithm, when the key is not of the algorithm's type, for an RSA key
@@ -151,6 +191,12 @@ export function verifyWithPublicKey(algorithm: string, key: PublicKey, signature
  * UnsupportedAlgorithmError for an unknown algorithm or key type.
  */
 export function verifySignature(algorithm: string, publicBlob: Uint8Array, signatureBlob: Uint8Array, data: Uint8Array): boolean {
+  const cert = certAlgorithm(algorithm);
+  if (cert !== undefined) {
+    const certificate = parseCertificate(publicBlob);
+    if (certificate.type !== cert[0]) throw new KeyFormatError(algorithm, `public key is ${certificate.type}, expected ${cert[0]}`);
+    return verifyWithPublicKey(cert[1], certificate.publicKey, signatureBlob, data);
+  }
   keyTypeOfAlgorithm(algorithm);
   return verifyWithPublicKey(algorithm, parsePublicKey(publicBlob), signatureBlob, data);
 }

@@ -25,7 +25,14 @@ export const SUPPORTED: Readonly<AlgorithmLists> = {
     'diffie-hellman-group18-sha512',
     'diffie-hellman-group14-sha256',
   ],
+  // Certificates first, as OpenSSH 10 (PROTOCOL.certkeys; the verifier gets the certificate blob).
   hostKey: [
+    'ssh-ed25519-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+    'rsa-sha2-512-cert-v01@openssh.com',
+    'rsa-sha2-256-cert-v01@openssh.com',
     'ssh-ed25519',
     'ecdsa-sha2-nistp256',
     'ecdsa-sha2-nistp384',
