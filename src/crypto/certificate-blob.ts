@@ -77,13 +77,9 @@ export interface CertificateOption {
   readonly data: Uint8Array;
 }
 
-/** A decoded certificate. Nothing here has been checked against a CA yet. */
-export interface Certificate {
-  /** The certificate key type, e.g. ssh-ed25519-cert-v01@openssh.com. */
-  readonly type: CertificateKeyType;
+/** The fields a CA signs, apart from the key type and the certified key. */
+interface SignedFields {
   readonly nonce: Uint8Array;
-  /** The certified key, parsed and validated; `publicKey.blob` is its plain public key blob. */
-  readonly publicKey: PublicKey;
   readonly serial: bigint;
   /** SSH_CERT_TYPE_USER (1) or SSH_CERT_TYPE_HOST (2). */
   readonly kind: 'user' | 'host';
@@ -95,9 +91,17 @@ export interface Certificate {
   readonly validBefore: bigint;
   readonly criticalOptions: readonly CertificateOption[];
   readonly extensions: readonly CertificateOption[];
-  readonly reserved: Uint8Array;
   /** The CA's public key blob (never itself a certificate). */
   readonly signatureKey: Uint8Array;
+}
+
+/** A decoded certificate. Nothing here has been checked against a CA yet. */
+export interface Certificate extends SignedFields {
+  /** The certificate key type, e.g. ssh-ed25519-cert-v01@openssh.com. */
+  readonly type: CertificateKeyType;
+  /** The certified key, parsed and validated; `publicKey.blob` is its plain public key blob. */
+  readonly publicKey: PublicKey;
+  readonly reserved: Uint8Array;
   /** The CA's signature blob: string(algorithm) ‖ string(signature). */
   readonly signature: Uint8Array;
   /** The bytes the CA signed: the blob from its start up to and including the signature key. */
@@ -195,21 +199,10 @@ export function parseCertificate(blob: Uint8Array): Certificate {
   }
 }
 
-/** The fields a CA signs; `publicKey` is the plain public key blob of the key being certified. */
-export interface CertificateFields {
-  readonly nonce: Uint8Array;
+/** What a CA signs; `publicKey` is the plain public key blob of the key being certified (its type gives the certificate's). */
+export interface CertificateFields extends SignedFields {
   readonly publicKey: Uint8Array;
-  readonly serial: bigint;
-  readonly kind: 'user' | 'host';
-  readonly keyId: string;
-  readonly principals: readonly string[];
-  readonly validAfter: bigint;
-  readonly validBefore: bigint;
-  readonly criticalOptions: readonly CertificateOption[];
-  readonly extensions: readonly CertificateOption[];
   readonly reserved?: Uint8Array;
-  /** The CA's public key blob. */
-  readonly signatureKey: Uint8Array;
 }
 
 function encodeOptions(options: readonly CertificateOption[]): Uint8Array {
