@@ -15,11 +15,13 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { fromBase64, toBase64 } from '../wire/base64.ts';
-import { constantTimeEqual, utf8 } from '../wire/bytes.ts';
-import { KeyFormatError, UnsupportedAlgorithmError } from '../crypto/errors.ts';
-import { parsePublicKey, publicKeyType } from '../crypto/public-key.ts';
+import { constantTimeEqual, fromUtf8, utf8 } from '../wire/bytes.ts';
+import type { FileSystem } from '../io/file-system.ts';
+import { publicKeyType } from '../crypto/public-key.ts';
 import { randomBytes } from '../crypto/random.ts';
+import { KeyParseError, UnsupportedKeyError } from './errors.ts';
 import { asciiLowerCase, matchHostname } from './patterns.ts';
+import { decodeKeyField, parseKeyBlob } from './public-key-line.ts';
 
 /** `@cert-authority`: the key is a CA for host certificates; `@revoked`: the key must never be accepted. */
 export type KnownHostsMarker = 'cert-authority' | 'revoked';
@@ -90,29 +92,21 @@ function parseHashedName(field: string): HashedHostName | undefined {
   }
 }
 
-const SUPPORTED_TYPES = new Set(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa']);
-
 /**
- * The key fields "type base64": the blob must name the same type. Keys of
- * types hopssh implements are parsed in full; others (ssh-dss, sk-*) are kept
- * as blobs, so that they still compare and still count as known keys.
+ * The key fields "type base64": the blob must name the same type. A key of a
+ * type hopssh does not implement (ssh-dss, sk-*) is kept as a blob: it still
+ * compares and still makes its host a known host, as it would for ssh(1).
  */
-function parseKeyFields(keyType: string, base64: string): Uint8Array | string {
+function parseKeyFields(keyType: string, base64: string, where: string): Uint8Array | string {
   let blob: Uint8Array;
   try {
-    blob = fromBase64(base64);
+    blob = decodeKeyField(base64, where);
+    return parseKeyBlob(blob, where, keyType).blob;
   } catch (e) {
-    return `key is not base64 (${(e as Error).message})`;
-  }
-  try {
-    const inner = publicKeyType(blob);
-    if (inner !== keyType) return `key type ${keyType} does not match the key's own type ${JSON.stringify(inner)}`;
-    if (SUPPORTED_TYPES.has(keyType)) parsePublicKey(blob);
-  } catch (e) {
-    if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) return `bad ${keyType} key: ${e.message}`;
+    if (e instanceof UnsupportedKeyError) return blob!;
+    if (e instanceof KeyParseError) return e.message;
     throw e;
   }
-  return blob;
 }
 
 function parseLine(text: string, source: string, line: number): KnownHostsEntry | KnownHostsProblem | undefined {
@@ -137,7 +131,7 @@ function parseLine(text: string, source: string, line: number): KnownHostsEntry 
   const keyType = nextField(text, at);
   const base64 = nextField(text, at);
   if (keyType === undefined || base64 === undefined) return problem('expected host names, key type and key');
-  const blob = parseKeyFields(keyType, base64);
+  const blob = parseKeyFields(keyType, base64, 'key');
   if (typeof blob === 'string') return problem(blob);
   const comment = text.slice(at.pos).trim();
   return { source, line, marker, hosts, hashed, keyType, publicKey: blob, comment };
@@ -249,4 +243,80 @@ export function removeKnownHost(text: string, name: string, source = 'known_host
     return !drop;
   });
   return { text: kept.join('\n'), removed };
+}
+
+// ------------------------------------------------------------------- files
+
+/** Entries and problems of several known_hosts files, and the files that could not be read (other than missing ones). */
+export interface LoadedKnownHosts {
+  readonly entries: KnownHostsEntry[];
+  readonly problems: KnownHostsProblem[];
+  readonly unreadable: { readonly path: string; readonly error: Error }[];
+}
+
+function isMissing(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENOENT';
+}
+
+/** Reads a file as text; undefined when it does not exist. */
+async function readText(fs: FileSystem, path: string): Promise<string | undefined> {
+  try {
+    return fromUtf8(await fs.readFile(path));
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Reads and parses known_hosts files in order (`~` expanded; entries name the
+ * expanded path). A missing file is skipped silently and an unreadable one is
+ * listed in `unreadable`, as ssh(1) goes on without them.
+ */
+export async function loadKnownHosts(fs: FileSystem, paths: readonly string[]): Promise<LoadedKnownHosts> {
+  const out: LoadedKnownHosts = { entries: [], problems: [], unreadable: [] };
+  for (const p of paths) {
+    const path = fs.expandHome(p);
+    let text: string | undefined;
+    try {
+      text = await readText(fs, path);
+    } catch (e) {
+      out.unreadable.push({ path, error: e instanceof Error ? e : new Error(String(e)) });
+      continue;
+    }
+    if (text === undefined) continue;
+    const f = parseKnownHosts(text, path);
+    out.entries.push(...f.entries);
+    out.problems.push(...f.problems);
+  }
+  return out;
+}
+
+/** Mode of a known_hosts file hopssh creates: owner-only, so that even plain host names are not disclosed. */
+const NEW_FILE_MODE = 0o600;
+
+/**
+ * Appends lines to a known_hosts file (`~` expanded), creating it if needed;
+ * a newline is added first when the file does not end with one. The
+ * directory must exist.
+ */
+export async function appendKnownHosts(fs: FileSystem, path: string, lines: readonly string[]): Promise<void> {
+  const full = fs.expandHome(path);
+  const old = await readText(fs, full);
+  const sep = old !== undefined && old.length > 0 && !old.endsWith('\n') ? '\n' : '';
+  await fs.appendFile(full, utf8(sep + lines.map((l) => l + '\n').join('')), NEW_FILE_MODE);
+}
+
+/**
+ * `ssh-keygen -R name -f path`: removes the host's unmarked lines from the
+ * file (see `removeKnownHost`), rewriting it with its mode kept. Returns the
+ * removed line numbers; a missing file removes nothing.
+ */
+export async function removeKnownHostFromFile(fs: FileSystem, path: string, name: string): Promise<number[]> {
+  const full = fs.expandHome(path);
+  const old = await readText(fs, full);
+  if (old === undefined) return [];
+  const r = removeKnownHost(old, name, full);
+  if (r.removed.length > 0) await fs.writeFile(full, utf8(r.text), (await fs.stat(full)).mode);
+  return r.removed;
 }
