@@ -305,9 +305,17 @@ export function knownHostsVerifier(options: KnownHostsVerifierOptions): HostKeyV
 
 const CERT_SUFFIX = '-cert-v01@openssh.com';
 
-/** The plain key type an algorithm uses: rsa-sha2-512 → ssh-rsa, its -cert-v01 form too; unknown names as they are. */
+/**
+ * The plain key type an algorithm uses: rsa-sha2-512 → ssh-rsa, its -cert-v01
+ * form too (sk-ssh-ed25519-cert-v01@openssh.com → sk-ssh-ed25519@openssh.com);
+ * unknown names as they are.
+ */
 function plainKeyTypeOfAlgorithm(algorithm: string): string {
-  const base = algorithm.endsWith(CERT_SUFFIX) ? algorithm.slice(0, -CERT_SUFFIX.length) : algorithm;
+  let base = algorithm;
+  if (algorithm.endsWith(CERT_SUFFIX)) {
+    base = algorithm.slice(0, -CERT_SUFFIX.length);
+    if (base.startsWith('sk-')) base += '@openssh.com';
+  }
   try {
     return keyTypeOfAlgorithm(base);
   } catch (e) {

@@ -24,6 +24,7 @@ import { HostKeyError } from '../../src/transport/errors.ts';
 import type { HostKeyInfo } from '../../src/transport/kex-exchange.ts';
 import { fromBase64, toBase64 } from '../../src/wire/base64.ts';
 import { utf8 } from '../../src/wire/bytes.ts';
+import { Writer } from '../../src/wire/writer.ts';
 import { findSshKeygen, generateKey, requireOpenSSH, runChecked } from '../helpers/openssh.ts';
 import { MemoryFileSystem } from '../helpers/memory-file-system.ts';
 
@@ -268,6 +269,8 @@ describe('hostKeyAlgorithmsFor (ssh(1) order_hostkeyalgs)', () => {
   // Only the key type matters here: a structurally valid RSA public key is enough.
   const rsa = keyText(encodeRsaPublicKey(65537n, (1n << 2047n) + 1n), 'ssh-rsa');
   const CERTS = DEFAULTS.slice(0, 8);
+  const skType = 'sk-ssh-ed25519@openssh.com';
+  const sk = keyText(new Writer(96).string(skType).string(new Uint8Array(32).fill(7)).string('ssh:').bytes(), skType);
   const order = (text: string): string[] => hostKeyAlgorithmsFor(parseKnownHosts(text).entries, 'h', 2222, DEFAULTS);
   const front = (text: string, n: number): string[] => order(text).slice(0, n);
 
@@ -275,6 +278,7 @@ describe('hostKeyAlgorithmsFor (ssh(1) order_hostkeyalgs)', () => {
     ['ecdsa-sha2-nistp256 known', `[h]:2222 ${ec}`, ['ecdsa-sha2-nistp256-cert-v01@openssh.com', 'ecdsa-sha2-nistp256']],
     ['ssh-rsa known', `[h]:2222 ${rsa}`, ['rsa-sha2-512-cert-v01@openssh.com', 'rsa-sha2-256-cert-v01@openssh.com', 'rsa-sha2-512', 'rsa-sha2-256']],
     ['a @cert-authority', `@cert-authority [h]:2222 ${ed2}`, CERTS],
+    ['sk-ssh-ed25519 known (a type hopssh only compares)', `[h]:2222 ${sk}`, ['sk-ssh-ed25519-cert-v01@openssh.com', 'sk-ssh-ed25519@openssh.com']],
     ['a @cert-authority and ecdsa', `@cert-authority [h]:2222 ${ed2}\n[h]:2222 ${ec}`, [...CERTS, 'ecdsa-sha2-nistp256']],
   ])('%s', (_, text, expected) => {
     const got = order(text);
