@@ -10,7 +10,9 @@
  * Parsing never fails: a malformed line is reported with its line number and
  * otherwise skipped, as ssh(1) skips it. Lookups, additions and removals work
  * on the parsed entries and on the file text, so the file's other lines
- * (comments, lines this parser cannot read) are kept byte for byte.
+ * (comments, lines this parser cannot read) are kept byte for byte. The
+ * file helpers at the end read and write through the injected FileSystem.
+ * The policy built on these lookups is in host-key-policy.ts.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
