@@ -119,7 +119,7 @@ export function readOpenSshEnvelope(bin: Uint8Array, maxRounds = MAX_BCRYPT_ROUN
     }
     checkPublicKey(publicBlob);
     const sealed = r.string('encrypted private keys').slice();
-    const tag = cipher.includes('-gcm@') ? r.bytes(TAG_BYTES, 'authentication tag').slice() : undefined;
+    const tag = CIPHERS[cipher]!.aead ? r.bytes(TAG_BYTES, 'authentication tag').slice() : undefined;
     r.done();
     const block = CIPHERS[cipher]!.blockSize;
     if (sealed.length === 0 || sealed.length % block !== 0) {
@@ -155,29 +155,34 @@ function unsupportedType(type: string): UnsupportedKeyError {
   return new UnsupportedKeyError(FORMAT, `key type ${type} is not supported (hopssh reads ssh-ed25519, ecdsa-sha2-nistp256/384/521 and ssh-rsa)`);
 }
 
-/** AES key and IV from the passphrase (PROTOCOL.key §2: bcrypt_pbkdf output is key ‖ IV). */
-function deriveKeyAndIv(cipher: string, passphrase: Uint8Array, salt: Uint8Array, rounds: number): { key: Uint8Array; iv: Uint8Array } {
+/**
+ * Encrypts (`seal`) or decrypts (`open`) `buf[off, off + len)` in place with
+ * the key file's cipher, keyed by bcrypt_pbkdf output split into key ‖ IV
+ * (PROTOCOL.key §2, §4); for GCM the 16-byte tag follows the data. Returns
+ * false when the GCM tag does not verify (nothing is then decrypted).
+ */
+function applyCipher(mode: 'seal' | 'open', cipher: string, passphrase: Uint8Array, salt: Uint8Array, rounds: number, buf: Uint8Array, off: number, len: number): boolean {
   const info = CIPHERS[cipher]!;
-  const out = bcryptPbkdf(passphrase, salt, info.keyLength + info.ivLength, rounds);
-  return { key: out.subarray(0, info.keyLength), iv: out.subarray(info.keyLength) };
-}
-
-/** Decrypts the private section in place; false when the GCM tag does not verify. */
-function decryptSection(env: OpenSshKeyEnvelope, passphrase: Uint8Array, buf: Uint8Array): boolean {
-  const { key, iv } = deriveKeyAndIv(env.cipher, passphrase, env.salt!, env.rounds!);
+  const derived = bcryptPbkdf(passphrase, salt, info.keyLength + info.ivLength, rounds);
+  const key = derived.subarray(0, info.keyLength);
+  const iv = derived.subarray(info.keyLength);
   try {
-    if (env.tag !== undefined) {
+    if (info.aead) {
       const gcm = nobleProvider.aesGcm!(key);
-      const ok = gcm.open(iv, buf, 0, 0, env.sealed.length);
-      gcm.dispose();
-      return ok;
+      try {
+        if (mode === 'open') return gcm.open(iv, buf, off, 0, len);
+        gcm.seal(iv, buf, off, 0, len);
+        return true;
+      } finally {
+        gcm.dispose();
+      }
     }
     const ctr = nobleProvider.aesCtr!(key, iv);
-    ctr.update(buf, 0, env.sealed.length);
+    ctr.update(buf, off, len);
     ctr.dispose();
     return true;
   } finally {
-    wipe(key, iv);
+    wipe(derived);
   }
 }
 
@@ -196,7 +201,7 @@ export function parseOpenSshPrivateKey(bin: Uint8Array, opts: OpenSshReadOptions
       const pass = passphraseBytes(opts.passphrase);
       // OpenSSH treats an empty passphrase as none given for an encrypted key.
       if (pass === undefined || pass.length === 0) throw new PassphraseRequiredError(FORMAT, `the key is encrypted (${env.cipher}); a passphrase is required`);
-      if (!decryptSection(env, pass, plain)) throw new WrongPassphraseError(FORMAT, 'incorrect passphrase (the AES-GCM tag does not verify)');
+      if (!applyCipher('open', env.cipher, pass, env.salt!, env.rounds!, plain, 0, env.sealed.length)) throw new WrongPassphraseError(FORMAT, 'incorrect passphrase (the AES-GCM tag does not verify)');
     }
     const section = plain.subarray(0, env.sealed.length);
     const { key, comment } = withKeyErrors(FORMAT, () => readPrivateSection(section, encrypted));
@@ -337,7 +342,8 @@ export function serializeOpenSshPrivateKey(key: PrivateKey, opts: OpenSshWriteOp
   const comment = opts.comment ?? '';
   const block = CIPHERS[cipher]!.blockSize;
 
-  const section = new Writer(1024);
+  // Sized so the writers never grow (growing would leave copies of the secrets behind).
+  const section = new Writer(4 * key.publicBlob.length + comment.length * 3 + 256);
   const check = readUint32(randomBytes(4), 0);
   section.uint32(check).uint32(check);
   writeKeyFields(section, key);
@@ -347,7 +353,7 @@ export function serializeOpenSshPrivateKey(key: PrivateKey, opts: OpenSshWriteOp
 
   const salt = encrypted ? randomBytes(SALT_BYTES) : undefined;
   const kdfOptions = salt !== undefined ? new Writer(32).string(salt).uint32(rounds).bytes() : new Uint8Array(0);
-  const out = new Writer(plain.length + 256)
+  const out = new Writer(plain.length + key.publicBlob.length + 256)
     .raw(MAGIC)
     .string(cipher)
     .string(encrypted ? 'bcrypt' : 'none')
@@ -357,22 +363,10 @@ export function serializeOpenSshPrivateKey(key: PrivateKey, opts: OpenSshWriteOp
     .uint32(plain.length);
   const at = out.length;
   out.raw(plain);
-  if (cipher === 'aes256-gcm@openssh.com') out.raw(new Uint8Array(TAG_BYTES));
+  if (CIPHERS[cipher]!.aead) out.raw(new Uint8Array(TAG_BYTES));
   wipe(section.buf);
   const bin = out.bytes().slice();
   wipe(out.buf);
-  if (encrypted) {
-    const { key: k, iv } = deriveKeyAndIv(cipher, pass, salt!, rounds);
-    if (cipher === 'aes256-gcm@openssh.com') {
-      const gcm = nobleProvider.aesGcm!(k);
-      gcm.seal(iv, bin, at, 0, plain.length);
-      gcm.dispose();
-    } else {
-      const ctr = nobleProvider.aesCtr!(k, iv);
-      ctr.update(bin, at, plain.length);
-      ctr.dispose();
-    }
-    wipe(k, iv);
-  }
+  if (encrypted) applyCipher('seal', cipher, pass, salt!, rounds, bin, at, plain.length);
   return bin;
 }
