@@ -7,12 +7,14 @@
 import type { SigningKey } from '../crypto/types.ts';
 import type { KbdPrompt } from './userauth-messages.ts';
 
-/** A private key in this process; with `certificate`, the certificate blob is offered instead of the plain key. */
+/**
+ * A private key in this process (e.g. parsePrivateKey(...).key); for a user
+ * certificate, a CertifiedSigningKey (certified-key.ts), which offers the
+ * certificate and signs with the key.
+ */
 export interface KeyCredential {
   type: 'publickey';
   key: SigningKey;
-  /** An OpenSSH certificate (PROTOCOL.certkeys) for `key`: its blob is sent as the public key. */
-  certificate?: Uint8Array;
   /** For messages, e.g. the key file's comment. */
   comment?: string;
 }

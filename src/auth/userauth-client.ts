@@ -25,11 +25,10 @@ import { WireError } from '../wire/errors.ts';
 import { constantTimeEqual } from '../wire/bytes.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
 import { publicKeyType } from '../crypto/public-key.ts';
-import { parseSignatureBlob } from '../crypto/signature.ts';
-import type { SigningKey } from '../crypto/types.ts';
+import { parseSignatureBlob, underlyingSignatureAlgorithm } from '../crypto/signature.ts';
 import { AgentError, AuthenticationError } from './errors.ts';
 import { agentSignFlags } from './agent-protocol.ts';
-import { requestAlgorithms, signatureAlgorithm } from './publickey-algorithms.ts';
+import { requestAlgorithms } from './publickey-algorithms.ts';
 import { UserauthInbox } from './userauth-inbox.ts';
 import type { AgentKeyCredential, Credential, KeyboardInteractiveCredential, KeyCredential, PasswordCredential } from './credentials.ts';
 import {
@@ -138,10 +137,10 @@ class ClientAuthRun {
     this.keys = [];
     for (const c of opts.credentials) {
       if (c.type !== 'publickey' && c.type !== 'agent') continue;
-      const blob = c.type === 'agent' ? c.publicKey : (c.certificate ?? c.key.publicBlob);
+      const blob = c.type === 'agent' ? c.publicKey : c.key.publicBlob;
       let algorithms = requestAlgorithms(keyTypeOf(blob), serverSigAlgs);
       // An in-process key offers only what it can sign (an RsaSigningKey never signs ssh-rsa by default).
-      if (c.type === 'publickey') algorithms = algorithms.filter((a) => keySignatureAlgorithm(c.key, a) !== undefined);
+      if (c.type === 'publickey') algorithms = algorithms.filter((a) => c.key.algorithms.includes(a));
       if (algorithms.length > 0) this.keys.push({ credential: c, blob, algorithms });
     }
   }
@@ -343,22 +342,12 @@ function keyTypeOf(blob: Uint8Array): string {
   }
 }
 
-/**
- * What to pass to `key.sign` for a request algorithm: the request algorithm
- * itself when the key lists it (plain keys; a CertifiedSigningKey lists the
- * -cert-v01 names), else the plain algorithm when a bare key goes with a
- * certificate blob; undefined when the key cannot make it.
- */
-function keySignatureAlgorithm(key: SigningKey, requestAlgorithm: string): string | undefined {
-  if (key.algorithms.includes(requestAlgorithm)) return requestAlgorithm;
-  const plain = signatureAlgorithm(requestAlgorithm);
-  return key.algorithms.includes(plain) ? plain : undefined;
-}
-
 /** The signature blob for a publickey request with `requestAlgorithm`. */
 async function sign(c: KeyCredential | AgentKeyCredential, requestAlgorithm: string, data: Uint8Array): Promise<Uint8Array> {
-  if (c.type === 'publickey') return c.key.sign(keySignatureAlgorithm(c.key, requestAlgorithm)!, data);
-  const alg = signatureAlgorithm(requestAlgorithm);
+  // A CertifiedSigningKey signs for its -cert-v01 names with the certified key.
+  if (c.type === 'publickey') return c.key.sign(requestAlgorithm, data);
+  // PROTOCOL.certkeys: a certificate's signature blob names the plain algorithm.
+  const alg = underlyingSignatureAlgorithm(requestAlgorithm);
   const blob = await c.agent.sign(c.publicKey, data, agentSignFlags(alg));
   // An agent that ignores the RSA flags would answer ssh-rsa (SHA-1): refuse rather than send it.
   let got: string;

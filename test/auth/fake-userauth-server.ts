@@ -43,12 +43,8 @@ export interface FakePolicy {
   kbd?: KbdRound[];
   /** Like sshd's AuthenticationMethods; default: each offered method alone. */
   chains?: string[][];
+  /** Shown once, before the first answer. Certificates are checked for the signature, never for trust. */
   banner?: string;
-  /**
-   * Verify signatures (default true); certificates are checked only for the
-   * signature by `certifiedKey`, never for trust.
-   */
-  certifiedKey?: Map<string, Uint8Array>;
 }
 
 export interface FakeServer {
@@ -120,11 +116,7 @@ export function fakeUserauthServer(server: ServerTransport, policy: FakePolicy, 
         if (req.method === PUBLICKEY_HOSTBOUND && !constantTimeEqual(req.hostKey, hostKey)) return fail();
         if (req.signature === undefined) return send(encodeUserauthPkOk({ algorithm: req.algorithm, publicKey: req.publicKey }));
         const data = publickeySignedData(server.sessionId!, req);
-        const certified = policy.certifiedKey?.get(req.algorithm);
-        const ok = certified
-          ? verifySignature(req.algorithm.replace(/-cert-v01@openssh\.com$/, ''), certified, req.signature, data)
-          : verifySignature(req.algorithm, req.publicKey, req.signature, data);
-        return ok ? succeed('publickey') : fail();
+        return verifySignature(req.algorithm, req.publicKey, req.signature, data) ? succeed('publickey') : fail();
       }
       case 'password': {
         if (req.newPassword !== undefined) {

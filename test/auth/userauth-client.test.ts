@@ -19,6 +19,8 @@ import type { ServerTransportOptions } from '../../src/transport/options.ts';
 import { MSG } from '../../src/wire/message-numbers.ts';
 import { Writer } from '../../src/wire/writer.ts';
 import { fakeUserauthServer, type FakePolicy } from './fake-userauth-server.ts';
+import { signTestCertificate } from '../helpers/test-certificates.ts';
+import { CertifiedSigningKey } from '../../src/auth/certified-key.ts';
 
 const USER = 'alice';
 const ed = generateSigningKey('ssh-ed25519');
@@ -115,18 +117,19 @@ describe('publickey (RFC 4252 §7)', () => {
     expect(fake.requests.map((r) => r.method)).toEqual(['none']);
   });
 
-  // Only the type string of the blob matters to the client; sshd checks real certificates (interop suite).
   test.each([
-    ['ssh-ed25519-cert-v01@openssh.com', ed, 'ssh-ed25519-cert-v01@openssh.com', 'ssh-ed25519'],
-    ['ssh-rsa-cert-v01@openssh.com', rsa, 'rsa-sha2-512-cert-v01@openssh.com', 'rsa-sha2-512'],
-  ] as const)('a %s certificate: offered as %s, the blob as key, signed by the plain key', async (certType, key, requestAlg, sigAlg) => {
-    const cert = new Writer(64).string(certType).string('fake').bytes().slice();
-    const { client, fake } = await setup({ username: USER, keys: [cert], certifiedKey: new Map([[requestAlg, key.publicBlob]]) });
-    await auth(client, [{ type: 'publickey', key, certificate: cert }]);
+    ['ssh-ed25519', ed, 'ssh-ed25519-cert-v01@openssh.com', 'ssh-ed25519'],
+    ['ssh-rsa', rsa, 'rsa-sha2-512-cert-v01@openssh.com', 'rsa-sha2-512'],
+  ] as const)('a %s CertifiedSigningKey: offered as %s with the certificate blob, signed by the plain key', async (_t, key, requestAlg, sigAlg) => {
+    const certified = new CertifiedSigningKey(key, signTestCertificate(ed, key.publicBlob, { kind: 'user', principals: [USER] }));
+    const { client, fake } = await setup({ username: USER, keys: [certified.publicBlob] });
+    await auth(client, [{ type: 'publickey', key: certified }]);
     const signed = fake.requests[2]!;
     expect(signed.method === 'publickey' && signed.algorithm).toBe(requestAlg);
+    expect(signed.method === 'publickey' && signed.publicKey).toEqual(certified.publicBlob);
     expect(signed.method === 'publickey' && parseSignatureBlob(signed.signature!).algorithm).toBe(sigAlg);
   });
+
 
 });
 

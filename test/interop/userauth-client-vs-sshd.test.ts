@@ -26,6 +26,8 @@ import { authenticateClient, type ClientAuthOptions } from '../../src/auth/usera
 import { AgentClient, agentCredentials } from '../../src/auth/agent-client.ts';
 import { AuthenticationError } from '../../src/auth/errors.ts';
 import type { Credential } from '../../src/auth/credentials.ts';
+import { CertifiedSigningKey } from '../../src/auth/certified-key.ts';
+import { parsePrivateKey } from '../../src/auth/private-key.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
@@ -125,6 +127,22 @@ describeOpenSSH('interop: hopssh userauth client against OpenSSH sshd', () => {
     await sshd.waitForLog(`publickey RSA signature using ${alg} verified`);
   });
 
+  test('keys made by ssh-keygen, read with parsePrivateKey (one with a passphrase)', async () => {
+    const files: GeneratedKey[] = [];
+    for (const t of ['ed25519', 'ecdsa-256', 'rsa'] as const) files.push(await generateKey(t, join(dir, `file_${t}`), `file-${t}`));
+    const encrypted = join(dir, 'file_encrypted');
+    await runChecked([findSshKeygen(), '-q', '-t', 'ed25519', '-N', 'pass phrase', '-C', 'file-encrypted', '-f', encrypted]);
+    const encryptedLine = (await readFile(`${encrypted}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ');
+    const sshd = await start({ authorizedKeys: { [USER]: [...files.map((f) => f.publicKeyLine), encryptedLine] } });
+    for (const f of files) {
+      const { key, comment } = parsePrivateKey(await readFile(f.path, 'utf8'));
+      expect(comment).toBe(`file-${f.type}`);
+      expect((await login(sshd, { credentials: [{ type: 'publickey', key, comment }] })).methods).toEqual(['publickey']);
+    }
+    const { key } = parsePrivateKey(await readFile(encrypted, 'utf8'), { passphrase: 'pass phrase' });
+    expect((await login(sshd, { credentials: [{ type: 'publickey', key }] })).methods).toEqual(['publickey']);
+  });
+
   describe('certificates (ssh-keygen -s, sshd TrustedUserCAKeys)', () => {
     let sshd: SshdServer;
     const certs = new Map<string, Uint8Array>();
@@ -150,7 +168,7 @@ describeOpenSSH('interop: hopssh userauth client against OpenSSH sshd', () => {
       ['rsa', 'rsa-sha2-512-cert-v01@openssh.com'],
       ['ecdsa384', 'ecdsa-sha2-nistp384-cert-v01@openssh.com'],
     ] as const)('a %s user certificate is offered as %s', async (name, alg) => {
-      const res = await login(sshd, { credentials: [{ type: 'publickey', key: KEYS[name], certificate: certs.get(name)! }] });
+      const res = await login(sshd, { credentials: [{ type: 'publickey', key: new CertifiedSigningKey(KEYS[name], certs.get(name)!) }] });
       expect(res.methods).toEqual(['publickey']);
       expect(res.attempted.at(-1)).toContain(` ${alg} `);
       await sshd.waitForLog(new RegExp(`Accepted certificate ID "hopssh-${name}" .* signed by ED25519 CA`));
