@@ -41,10 +41,9 @@ export class UserauthInbox {
       this.onBanner?.(b.message, b.language);
       return;
     }
-    // RFC 4252 §6: 50–79 are user-authentication messages; nothing else may come before success.
-    if (type < 50 || type > 79 || this.succeeded) {
-      throw new ProtocolError('user authentication', `message ${type} ${this.succeeded ? 'after' : 'before'} USERAUTH_SUCCESS`);
-    }
+    // RFC 4252 §6: 50–79 are user-authentication messages (the transport keeps those below 50);
+    // nothing of the connection protocol may come before success.
+    if (type > 79) throw new ProtocolError('user authentication', `message ${type} before USERAUTH_SUCCESS`);
     if (this.queue.length >= MAX_QUEUED) throw new ProtocolError('user authentication', `more than ${MAX_QUEUED} unanswered messages`);
     if (type === MSG.USERAUTH_SUCCESS) {
       decodeUserauthSuccess(payload);
