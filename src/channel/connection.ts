@@ -70,6 +70,15 @@ export class Connection implements ChannelHost {
   readonly closed: Promise<Error | undefined>;
   onChannelOpen: ((open: IncomingChannelOpen) => void) | undefined;
   onGlobalRequest: GlobalRequestHandler | undefined;
+  /** Handlers by channel type, consulted before onChannelOpen (forwarding, agent and X11 register theirs). */
+  readonly channelOpenHandlers = new Map<string, (open: IncomingChannelOpen) => void>();
+  /** Handlers by request name, consulted before onGlobalRequest. */
+  readonly globalRequestHandlers = new Map<string, GlobalRequestHandler>();
+  /**
+   * Set by a session's agent-forwarding request (auth-agent-req@openssh.com);
+   * until then auth-agent@openssh.com opens are refused. Off by default (DESIGN.md, "Security defaults").
+   */
+  agentForwarding = false;
 
   private readonly channels = new Map<number, Channel>();
   private readonly opening = new Map<number, { type: string; opts: OpenOptions; resolve: (c: Channel) => void; reject: (e: Error) => void }>();
@@ -243,12 +252,15 @@ export class Connection implements ChannelHost {
 
   private receiveOpen(m: ChannelOpen): void {
     const data = m.data.slice();
-    const refuse = (code: number, desc: string) => this.transport.send(encodeOpenFailure({ recipient: m.sender, reasonCode: code, description: desc }));
+    const refuse = (code: number, desc: string) => {
+      // A handler may decide after the connection ended: nothing to tell the peer then.
+      if (!this.isClosed) this.transport.send(encodeOpenFailure({ recipient: m.sender, reasonCode: code, description: desc }));
+    };
     if (this.channels.size + this.opening.size >= this.maxChannels) {
       refuse(OPEN_FAILURE.RESOURCE_SHORTAGE, `more than ${this.maxChannels} channels`);
       return;
     }
-    const handler = this.onChannelOpen;
+    const handler = this.channelOpenHandlers.get(m.channelType) ?? this.onChannelOpen;
     if (!handler) {
       refuse(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, `${m.channelType} channels are not accepted`);
       return;
@@ -261,6 +273,7 @@ export class Connection implements ChannelHost {
       accept: (o = {}) => {
         if (decided) throw new Error('channel open already decided');
         decided = true;
+        if (this.isClosed) throw new ChannelClosedError(`accepting ${m.channelType} channel`);
         const sizes = defaultSizesFor(m.channelType);
         const c = new Channel(this, {
           localId: this.allocateId(),
@@ -290,7 +303,7 @@ export class Connection implements ChannelHost {
     if (this.pendingGlobal >= this.maxPendingGlobal) {
       throw new LimitError('global requests', `more than ${this.maxPendingGlobal} waiting for a reply`);
     }
-    const handler = this.onGlobalRequest;
+    const handler = this.globalRequestHandlers.get(req.name) ?? this.onGlobalRequest;
     let result: boolean | Uint8Array | Promise<boolean | Uint8Array>;
     try {
       result = handler ? handler({ name: req.name, wantReply: req.wantReply, data: req.data.slice() }) : false;

@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import type { ByteStream, ByteStreamHandler } from './byte-stream.ts';
+import { ConnectError } from './network.ts';
 
 /**
  * ByteStream over a node:net socket (also what Bun and Deno's Node
@@ -63,24 +64,28 @@ export interface TcpConnectOptions {
   port: number;
   /** Abort the TCP connect after this many ms. Default 30 s. */
   timeoutMs?: number;
+  /** Keep sending after the peer's EOF (forwarding's half-close). Default false. */
+  allowHalfOpen?: boolean;
 }
 
 /** Connect over TCP and return the socket as a ByteStream. */
 export function connectTcp(opts: TcpConnectOptions): Promise<NodeSocketStream> {
-  return connectSocket({ host: opts.host, port: opts.port }, `${opts.host}:${opts.port}`, opts.timeoutMs ?? 30_000);
+  const label = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
+  return connectSocket({ host: opts.host, port: opts.port, allowHalfOpen: opts.allowHalfOpen ?? false }, label, opts.timeoutMs ?? 30_000);
 }
 
 /** Connect to a unix-domain socket (an ssh-agent's SSH_AUTH_SOCK) and return it as a ByteStream. */
-export function connectUnix(path: string, timeoutMs = 10_000): Promise<NodeSocketStream> {
-  return connectSocket({ path }, path, timeoutMs);
+export function connectUnix(path: string, timeoutMs = 10_000, allowHalfOpen = false): Promise<NodeSocketStream> {
+  return connectSocket({ path, allowHalfOpen }, path, timeoutMs);
 }
 
+/** Rejects with ConnectError. */
 function connectSocket(target: net.NetConnectOpts, label: string, timeoutMs: number): Promise<NodeSocketStream> {
   return new Promise((resolve, reject) => {
     const s = net.connect(target);
     const t = setTimeout(() => {
       s.destroy();
-      reject(new Error(`connect to ${label} timed out after ${timeoutMs} ms`));
+      reject(new ConnectError(label, 'ETIMEDOUT', `timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(t);
@@ -89,7 +94,7 @@ function connectSocket(target: net.NetConnectOpts, label: string, timeoutMs: num
     });
     s.once('error', (e) => {
       clearTimeout(t);
-      reject(new Error(`connect to ${label}: ${e.message}`, { cause: e }));
+      reject(new ConnectError(label, (e as NodeJS.ErrnoException).code, e.message, { cause: e }));
     });
   });
 }

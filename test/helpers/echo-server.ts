@@ -1,0 +1,122 @@
+/**
+ * Small TCP / unix-socket servers for forwarding tests: an echo server (each
+ * connection gets its bytes back, half-close kept: EOF is echoed once the
+ * data is), and a sink that hashes what it receives.
+ */
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+
+export interface TestServer {
+  host: string;
+  port: number;
+  /** Set for a unix-socket server. */
+  path: string | undefined;
+  /** Accepted connections so far. */
+  accepted: number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, where: { path?: string; host?: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (where.path) server.listen(where.path, done);
+    else server.listen(0, where.host ?? '127.0.0.1', done);
+  });
+}
+
+async function start(where: { path?: string; host?: string }, onSocket: (s: Socket) => void): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  const t: TestServer = { host: where.host ?? '127.0.0.1', port: 0, path: where.path, accepted: 0, close: async () => undefined };
+  const server = createServer({ allowHalfOpen: true }, (s) => {
+    t.accepted++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    onSocket(s);
+  });
+  await listen(server, where);
+  if (!where.path) t.port = (server.address() as AddressInfo).port;
+  t.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return t;
+}
+
+/** Echo server on 127.0.0.1 (or a unix socket at `path`). */
+export function startEchoServer(where: { path?: string; host?: string } = {}): Promise<TestServer> {
+  return start(where, (s) => s.pipe(s));
+}
+
+/** A server that answers each connection with `greeting` then echoes. */
+export function startGreetingServer(greeting: string): Promise<TestServer> {
+  return start({}, (s) => {
+    s.write(greeting);
+    s.pipe(s);
+  });
+}
+
+/** Connect (with half-close), send `data`, end, and resolve with everything received until the peer's EOF. */
+export function roundTrip(target: { host?: string; port?: number; path?: string }, data: Uint8Array | string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = target.path ? connect({ path: target.path, allowHalfOpen: true }) : connect({ host: target.host ?? '127.0.0.1', port: target.port!, allowHalfOpen: true });
+    const parts: Buffer[] = [];
+    s.on('data', (b: Buffer) => parts.push(b));
+    s.on('end', () => {
+      s.end();
+      resolve(Buffer.concat(parts));
+    });
+    s.on('error', reject);
+    s.on('connect', () => s.end(data));
+  });
+}
+
+/**
+ * Stream `total` pseudo-random bytes through an echo path (connect, write with
+ * backpressure, end) and compare SHA-256 of what was sent and what came back.
+ * Resolves with both hashes.
+ */
+export function hashedEcho(target: { host?: string; port?: number; path?: string }, total: number, chunk = 256 * 1024): Promise<{ sent: string; received: string; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const s = target.path ? connect({ path: target.path, allowHalfOpen: true }) : connect({ host: target.host ?? '127.0.0.1', port: target.port!, allowHalfOpen: true });
+    const hin = createHash('sha256');
+    const hout = createHash('sha256');
+    let received = 0;
+    s.on('data', (b: Buffer) => {
+      received += b.length;
+      hin.update(b);
+    });
+    s.on('end', () => {
+      s.end();
+      resolve({ sent: hout.digest('hex'), received: hin.digest('hex'), bytes: received });
+    });
+    s.on('error', reject);
+    const block = Buffer.alloc(chunk);
+    let sent = 0;
+    let seed = 0x12345678;
+    const write = (): void => {
+      while (sent < total) {
+        const n = Math.min(chunk, total - sent);
+        for (let i = 0; i < n; i += 4) {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          block.writeUInt32LE(seed, i);
+        }
+        const b = block.subarray(0, n);
+        hout.update(b);
+        sent += n;
+        // A copy: the socket keeps the buffer until it is written.
+        if (!s.write(Buffer.from(b))) {
+          s.once('drain', write);
+          return;
+        }
+      }
+      s.end();
+    };
+    s.on('connect', write);
+  });
+}
