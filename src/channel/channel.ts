@@ -137,6 +137,10 @@ export class Channel {
 
   private replies: { type: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   private replyChain: Promise<void> = Promise.resolve();
+  /** Replies to the peer's requests still waiting for an asynchronous handler. */
+  private pendingReplies = 0;
+  /** destroy() was called: close without waiting for anything. */
+  private dropping = false;
 
   constructor(
     private readonly host: ChannelHost,
@@ -229,6 +233,11 @@ export class Channel {
     this.maybeSendEofAndClose();
   }
 
+  /** True once write() would throw: after end(), close() or destroy(), or once the peer closed. */
+  get writeEnded(): boolean {
+    return this.eofWanted || this.closeWanted || this.closed;
+  }
+
   /** Bytes waiting for window or socket. */
   get pendingWriteBytes(): number {
     return this.queuedBytes;
@@ -252,6 +261,7 @@ export class Channel {
   /** Close now, dropping queued data. */
   destroy(): void {
     if (this.closed) return;
+    this.dropping = true;
     this.queue = [];
     this.queuedBytes = 0;
     this.closeWanted = true;
@@ -266,7 +276,8 @@ export class Channel {
       this.eofSent = true;
       t.send(encodeRecipientOnly(MSG.CHANNEL_EOF, this.remoteId));
     }
-    if (this.closeWanted && !this.closeSent) {
+    // CLOSE waits for replies still being decided (unless the peer closed or we destroy): no reply is lost to it.
+    if (this.closeWanted && !this.closeSent && (this.pendingReplies === 0 || this.closeReceived || this.dropping)) {
       this.closeSent = true;
       t.send(encodeRecipientOnly(MSG.CHANNEL_CLOSE, this.remoteId));
       this.checkClosed();
@@ -451,18 +462,31 @@ export class Channel {
       result = false;
     }
     if (!req.wantReply) return;
-    const prev = this.replyChain;
     // Replies go out in request order even when a handler is asynchronous (RFC 4254 §5.4).
-    this.replyChain = prev
+    // A decision already made, with none pending before it, is answered at once: before
+    // anything the handler went on to send (output, exit-status, CLOSE).
+    if (typeof (result as { then?: unknown }).then !== 'function' && this.pendingReplies === 0) {
+      this.sendReply(result === true);
+      return;
+    }
+    this.pendingReplies++;
+    this.replyChain = this.replyChain
       .then(() => result)
       .then(
         (ok) => ok === true,
         () => false,
       )
       .then((ok) => {
-        if (this.closeSent || this.closed) return;
-        this.host.transport.send(encodeRecipientOnly(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE, this.remoteId));
+        this.pendingReplies--;
+        this.sendReply(ok);
+        // A close() made while this reply was pending waited for it.
+        this.maybeSendEofAndClose();
       });
+  }
+
+  private sendReply(ok: boolean): void {
+    if (this.closeSent || this.closed) return;
+    this.host.transport.send(encodeRecipientOnly(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE, this.remoteId));
   }
 
   receiveReply(success: boolean): void {
