@@ -1,4 +1,5 @@
 /** Errors of the connection layer (RFC 4254). Each names the channel or request concerned. */
+import { LimitError } from '../transport/errors.ts';
 
 /** Reason codes of SSH_MSG_CHANNEL_OPEN_FAILURE (RFC 4254 §5.1). */
 export const OPEN_FAILURE = {
@@ -47,5 +48,16 @@ export class ChannelClosedError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${where}: closed`, options);
+  }
+}
+
+/** A command printed more than the caller allowed (exec's maxOutput); the session was closed. */
+export class OutputLimitError extends LimitError {
+  override name = 'OutputLimitError';
+  constructor(
+    readonly stream: 'stdout' | 'stderr',
+    readonly maxBytes: number,
+  ) {
+    super(`exec ${stream}`, `more than ${maxBytes} bytes (maxOutput)`);
   }
 }
