@@ -88,7 +88,8 @@ async function startServer(opts: UserAuthServerOptions): Promise<TestServer> {
         c.errors.push(e);
       }
     };
-    serveUserAuth(t, { failureDelayMs: 0, clientAddress: socket.remoteAddress, ...opts, onAttempt: (a) => c.attempts.push(a) }).then(
+    // sshd's default minimum response time stays on: ssh sees real timing.
+    serveUserAuth(t, { clientAddress: socket.remoteAddress, ...opts, onAttempt: (a) => c.attempts.push(a) }).then(
       (user) => {
         c.user = user;
         rekey = t.rekey();
@@ -280,6 +281,20 @@ describeOpenSSH('interop: OpenSSH ssh authenticating to serveUserAuth', () => {
       expect(r.c.attempts[2]!.detail.startsWith(`${algorithm} SHA256:`), r.c.attempts[2]!.detail).toBe(true);
       expect(r.ssh.stderr).toContain(`Server accepts key: ${k.path}`);
     });
+  });
+
+  test('ssh-rsa (SHA-1) only when configured: ssh then signs with it; by default it is refused', async () => {
+    const k = await key('id-rsa', 'rsa');
+    const forced = { identities: [k.path], options: { PubkeyAcceptedAlgorithms: 'ssh-rsa' } };
+    const allowed = await attempt({ authorizedKeys: authorized(k), publicKeyAlgorithms: ['ssh-ed25519', 'rsa-sha2-512', 'ssh-rsa'] }, forced);
+    expectAuthenticated(allowed, 'publickey');
+    expect(allowed.c.attempts.at(-1)!.detail).toMatch(/^ssh-rsa SHA256:/);
+    const refused = await attempt({ authorizedKeys: authorized(k) }, forced);
+    expect(refused.c.user).toBeUndefined();
+    expect(refused.ssh.stderr).toContain('Permission denied (publickey).');
+    // server-sig-algs does not list ssh-rsa, so ssh does not even offer the key (the server would refuse it: see the unit tests).
+    expect(refused.c.requests).toEqual(['none']);
+    expect(refused.ssh.stderr).toMatch(/no mutual signature algorithm|skipping/);
   });
 
   test('a user certificate (ssh-keygen -s) through trustedUserCAKeys; its options become restrictions', async () => {
