@@ -68,6 +68,11 @@ const HOSTBOUND_EXTENSION = 'publickey-hostbound@openssh.com';
  * protocol error; or the error a decision callback threw (the connection is
  * then closed with "internal error", nothing of it sent to the client).
  * Throws TypeError for inconsistent options.
+ *
+ * Call it before the first key exchange completes (right after creating the
+ * transport): the EXT_INFO sent then announces publickey-hostbound@openssh.com
+ * and, when given, publicKeyAlgorithms as server-sig-algs. Called later, both
+ * forms of publickey are still accepted.
  */
 export function serveUserAuth(transport: ServerTransport, opts: UserAuthServerOptions): Promise<AuthenticatedUser> {
   return new UserAuthServer(transport, opts).result;
