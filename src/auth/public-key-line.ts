@@ -40,7 +40,7 @@ export function parseKeyBlob(blob: Uint8Array, where: string, expectedType?: str
   try {
     type = publicKeyType(blob);
   } catch (e) {
-    throw new TruncatedKeyError(where, `key blob: ${(e as Error).message}`);
+    throw new TruncatedKeyError(where, `key blob too short to name its type (${blob.length} bytes)`);
   }
   if (expectedType !== undefined && type !== expectedType) {
     throw new KeyParseError(where, `key type ${expectedType} does not match the key's own type ${type}`);
