@@ -52,6 +52,13 @@ export class PacketReceiver {
     return this.opener.description;
   }
 
+  /**
+   * Called when resume() has delivered what was kept and the receiver is not
+   * paused again: the owner resumes its stream here (it pauses the stream when
+   * it sees `isPaused` after a feed, so that what is kept stays one chunk).
+   */
+  onResume: (() => void) | undefined;
+
   /** Stop delivering packets; the rest of the current chunk is kept (copied once). */
   pause(): void {
     this.paused = true;
@@ -63,6 +70,7 @@ export class PacketReceiver {
     const b = this.backlog;
     this.backlog = undefined;
     if (b) this.feed(b);
+    if (!this.paused) this.onResume?.();
   }
 
   get isPaused(): boolean {

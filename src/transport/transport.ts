@@ -119,6 +119,7 @@ export class Transport {
     const provider = options.crypto ?? 'auto';
     this.sender = new PacketSender(stream, createSealer(NONE_KEYS, 'noble'));
     this.receiver = new PacketReceiver(createOpener(NONE_KEYS, 'noble'), (p, seq) => this.onPacket(p, seq), options.maxPacketLength ?? DEFAULT_MAX_PACKET_LENGTH);
+    this.receiver.onResume = () => this.stream.resume();
     const client = options as ClientTransportOptions;
     const server = options as ServerTransportOptions;
     if (role === 'client' && typeof client.verifyHostKey !== 'function') {
@@ -188,6 +189,9 @@ export class Transport {
         if (chunk.length === 0) return;
       }
       this.receiver.feed(chunk);
+      // The handshake holds packets until new keys exist (handshake.ts, onNewKeys): hold the stream
+      // too, or a peer could make the receiver keep everything it sends meanwhile.
+      if (this.receiver.isPaused) this.stream.pause();
     } catch (e) {
       this.fail(e);
     }
