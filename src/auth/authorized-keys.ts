@@ -18,7 +18,7 @@ import { isCertificateType, parseCertificate, type Certificate } from '../crypto
 import { publicKeyType } from '../crypto/public-key.ts';
 import { CertificateError, KeyParseError, PatternError } from './errors.ts';
 import { parsePublicKeyLine } from './public-key-line.ts';
-import { matchHostAndAddress } from './patterns.ts';
+import { asciiLowerCase, matchHostAndAddress } from './patterns.ts';
 import { verifyCertificate, type VerifiedCertificate } from './certificate.ts';
 import { UNRESTRICTED, mergeRestrictions, type KeyRestrictions } from './key-restrictions.ts';
 
@@ -178,7 +178,7 @@ function parseOptions(text: string, at: { pos: number }): AuthorizedKeyOptions {
     const m = /[^=, \t]*/y;
     m.lastIndex = at.pos;
     const rawName = m.exec(text)![0];
-    const name = rawName.toLowerCase();
+    const name = asciiLowerCase(rawName); // strncasecmp: ASCII only
     at.pos += rawName.length;
     const hasValue = text[at.pos] === '=';
     if (hasValue) {
