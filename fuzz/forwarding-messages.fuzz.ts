@@ -26,7 +26,7 @@ import {
 } from '../src/channel/forwarding-messages.ts';
 import { Connection } from '../src/channel/connection.ts';
 import { ChannelOpenError, RequestFailedError } from '../src/channel/errors.ts';
-import { serveForwarding } from '../src/channel/forward-server.ts';
+import { SERVED_CHANNEL_TYPES, SERVED_REQUESTS, serveForwarding } from '../src/channel/forward-server.ts';
 import { forwardRemote } from '../src/channel/forward-client.ts';
 import { ConnectError, type Network } from '../src/io/network.ts';
 import { transportPair } from '../test/helpers/transport-pair.ts';
@@ -132,21 +132,11 @@ describe('fuzz: forwarding handlers on peer input', () => {
   });
   afterAll(() => client.close());
 
-  const REQUESTS = [
-    FORWARDING.TCPIP_FORWARD,
-    FORWARDING.CANCEL_TCPIP_FORWARD,
-    FORWARDING.STREAMLOCAL_FORWARD,
-    FORWARDING.CANCEL_STREAMLOCAL_FORWARD,
-    FORWARDING.NO_MORE_SESSIONS,
-    FORWARDING.KEEPALIVE,
-  ];
-  const OPENS = [FORWARDING.DIRECT_TCPIP, FORWARDING.DIRECT_STREAMLOCAL];
-
   test(
     'arbitrary global requests and channel opens get an answer; the connection stays up',
     async () => {
       await checkAsync(
-        fc.asyncProperty(fc.constantFrom(...REQUESTS), fc.constantFrom(...OPENS), fc.constantFrom(FORWARDING.FORWARDED_TCPIP, FORWARDING.FORWARDED_STREAMLOCAL), dataArb, async (req, open, back, data) => {
+        fc.asyncProperty(fc.constantFrom(...SERVED_REQUESTS), fc.constantFrom(...SERVED_CHANNEL_TYPES), fc.constantFrom(FORWARDING.FORWARDED_TCPIP, FORWARDING.FORWARDED_STREAMLOCAL), dataArb, async (req, open, back, data) => {
           await outcomeAsync([RequestFailedError], () => client.globalRequest(req, data), req);
           // The fake network refuses every connect: an open is refused, never accepted.
           const o = await outcomeAsync([ChannelOpenError], () => client.openChannel(open, { data }), open);

@@ -67,8 +67,10 @@ export interface ForwardingServer {
   close(): Promise<void>;
 }
 
-const CHANNEL_TYPES = [FORWARDING.DIRECT_TCPIP, FORWARDING.DIRECT_STREAMLOCAL] as const;
-const REQUESTS = [
+/** Channel types the forwarding server accepts. */
+export const SERVED_CHANNEL_TYPES = [FORWARDING.DIRECT_TCPIP, FORWARDING.DIRECT_STREAMLOCAL] as const;
+/** Global requests the forwarding server answers. */
+export const SERVED_REQUESTS = [
   FORWARDING.TCPIP_FORWARD,
   FORWARDING.CANCEL_TCPIP_FORWARD,
   FORWARDING.STREAMLOCAL_FORWARD,
@@ -140,7 +142,7 @@ export function serveForwarding(connection: Connection, opts: ForwardingServerOp
       stream.close(); // the connection ended meanwhile
     }
   };
-  for (const t of CHANNEL_TYPES) connection.channelOpenHandlers.set(t, (o) => void openDirect(o));
+  for (const t of SERVED_CHANNEL_TYPES) connection.channelOpenHandlers.set(t, (o) => void openDirect(o));
 
   // --------------------------------------------------------- tcpip-forward / streamlocal-forward
 
@@ -240,8 +242,8 @@ export function serveForwarding(connection: Connection, opts: ForwardingServerOp
   const close = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    for (const t of CHANNEL_TYPES) connection.channelOpenHandlers.delete(t);
-    for (const r of REQUESTS) g.delete(r);
+    for (const t of SERVED_CHANNEL_TYPES) connection.channelOpenHandlers.delete(t);
+    for (const r of SERVED_REQUESTS) g.delete(r);
     const all = [...listeners.values()];
     listeners.clear();
     await Promise.all(all.map((l) => l.close()));

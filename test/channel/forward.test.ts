@@ -6,12 +6,11 @@
  * keepalive, agent-forwarding gating, and the Connection's per-type handlers.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transportPair } from '../helpers/transport-pair.ts';
-import { hashedEcho, roundTrip, startEchoServer, type TestServer } from '../helpers/echo-server.ts';
+import { hashedEcho, readN, roundTrip, startEchoServer, tcpConnect, type TestServer } from '../helpers/echo-server.ts';
 import { Connection } from '../../src/channel/connection.ts';
 import type { Channel } from '../../src/channel/channel.ts';
 import { ChannelOpenError, OPEN_FAILURE, RequestFailedError } from '../../src/channel/errors.ts';
@@ -66,36 +65,6 @@ function collect(c: Channel): Promise<Buffer> {
     const parts: Buffer[] = [];
     c.onData = (d) => parts.push(Buffer.from(d));
     c.onEnd = () => resolve(Buffer.concat(parts));
-  });
-}
-
-/** Connect and read exactly `n` bytes (or until EOF). */
-function readN(s: Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let have = 0;
-    const onData = (b: Buffer) => {
-      parts.push(b);
-      have += b.length;
-      if (have >= n) {
-        s.off('data', onData);
-        s.pause();
-        const all = Buffer.concat(parts);
-        if (all.length > n) s.unshift(all.subarray(n));
-        resolve(all.subarray(0, n));
-      }
-    };
-    s.on('data', onData);
-    s.once('end', () => resolve(Buffer.concat(parts)));
-    s.once('error', reject);
-    s.resume();
-  });
-}
-
-function tcpConnect(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => resolve(s));
-    s.once('error', reject);
   });
 }
 

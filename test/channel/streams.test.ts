@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { transportPair } from '../helpers/transport-pair.ts';
+import { pseudoRandomChunks } from '../helpers/echo-server.ts';
 import { Connection } from '../../src/channel/connection.ts';
 import type { Channel } from '../../src/channel/channel.ts';
 import { ChannelStream } from '../../src/channel/channel-stream.ts';
@@ -35,17 +36,11 @@ async function channelPair(): Promise<{ near: Channel; far: Channel }> {
 function produce(write: (b: Uint8Array) => boolean, setDrain: (f: () => void) => void, end: () => void): Promise<string> {
   return new Promise((resolve) => {
     const h = createHash('sha256');
-    const block = new Uint8Array(100_000);
-    let sent = 0;
-    let x = 1;
+    const source = pseudoRandomChunks(TOTAL, 100_000);
     const step = (): void => {
-      while (sent < TOTAL) {
-        const n = Math.min(block.length, TOTAL - sent);
-        for (let i = 0; i < n; i++) block[i] = (x = (x * 69069 + 1) >>> 0) >>> 24;
-        const b = block.subarray(0, n);
-        h.update(b);
-        sent += n;
-        if (!write(b)) return setDrain(step);
+      for (let r = source.next(); !r.done; r = source.next()) {
+        h.update(r.value);
+        if (!write(r.value)) return setDrain(step);
       }
       end();
       resolve(h.digest('hex'));
@@ -108,10 +103,8 @@ describe('Web Streams view of a channel', () => {
     };
     const writer = writable.getWriter();
     const h = createHash('sha256');
-    const block = new Uint8Array(256 * 1024);
-    let x = 3;
-    for (let sent = 0; sent < TOTAL; sent += block.length) {
-      for (let i = 0; i < block.length; i++) block[i] = (x = (x * 69069 + 1) >>> 0) >>> 24;
+    const chunkSize = 256 * 1024;
+    for (const block of pseudoRandomChunks(TOTAL, chunkSize)) {
       h.update(block);
       await writer.ready;
       await writer.write(block.slice());
@@ -121,7 +114,7 @@ describe('Web Streams view of a channel', () => {
     const r = await got;
     expect(r.bytes).toBe(TOTAL);
     expect(r.hash).toBe(h.digest('hex'));
-    expect(maxQueued).toBeLessThanOrEqual(1024 * 1024 + block.length);
+    expect(maxQueued).toBeLessThanOrEqual(1024 * 1024 + chunkSize);
   }, 120_000);
 
   test('a closed channel ends the readable and fails a waiting write', async () => {

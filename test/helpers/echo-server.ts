@@ -96,21 +96,12 @@ export function hashedEcho(target: { host?: string; port?: number; path?: string
       resolve({ sent: hout.digest('hex'), received: hin.digest('hex'), bytes: received });
     });
     s.on('error', reject);
-    const block = Buffer.alloc(chunk);
-    let sent = 0;
-    let seed = 0x12345678;
+    const source = pseudoRandomChunks(total, chunk);
     const write = (): void => {
-      while (sent < total) {
-        const n = Math.min(chunk, total - sent);
-        for (let i = 0; i < n; i += 4) {
-          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-          block.writeUInt32LE(seed, i);
-        }
-        const b = block.subarray(0, n);
-        hout.update(b);
-        sent += n;
+      for (let r = source.next(); !r.done; r = source.next()) {
+        hout.update(r.value);
         // A copy: the socket keeps the buffer until it is written.
-        if (!s.write(Buffer.from(b))) {
+        if (!s.write(Buffer.from(r.value))) {
           s.once('drain', write);
           return;
         }
@@ -118,5 +109,62 @@ export function hashedEcho(target: { host?: string; port?: number; path?: string
       s.end();
     };
     s.on('connect', write);
+  });
+}
+
+/**
+ * `total` pseudo-random bytes (a fixed LCG, so runs repeat) in chunks of
+ * `chunk` bytes. The yielded view is reused: consume or copy it before the next.
+ */
+export function* pseudoRandomChunks(total: number, chunk = 128 * 1024, seed = 0x12345678): Generator<Uint8Array> {
+  const block = new Uint8Array(chunk + 3);
+  const view = new DataView(block.buffer);
+  let x = seed >>> 0;
+  for (let sent = 0; sent < total; ) {
+    const n = Math.min(chunk, total - sent);
+    for (let i = 0; i < n; i += 4) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      view.setUint32(i, x);
+    }
+    sent += n;
+    yield block.subarray(0, n);
+  }
+}
+
+/** Connect to 127.0.0.1:port with half-close kept. */
+export function tcpConnect(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Read exactly `n` bytes (fewer if EOF comes first); the socket is left paused, extra bytes put back. */
+export function readN(s: Socket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const onData = (b: Buffer): void => {
+      buf = Buffer.concat([buf, b]);
+      if (buf.length < n) return;
+      s.off('data', onData);
+      s.pause();
+      if (buf.length > n) s.unshift(buf.subarray(n));
+      resolve(buf.subarray(0, n));
+    };
+    s.on('data', onData);
+    s.once('end', () => resolve(buf));
+    s.once('error', reject);
+    s.resume();
+  });
+}
+
+/** Everything until the peer's EOF. */
+export function readAll(s: Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    s.on('data', (b: Buffer) => parts.push(b));
+    s.once('end', () => resolve(Buffer.concat(parts)));
+    s.once('error', reject);
+    s.resume();
   });
 }

@@ -8,7 +8,6 @@
  * here), keepalive@openssh.com, no-more-sessions, and an agent channel.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { connect, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireOpenSSH, startSshd, type SshdServer } from '../helpers/openssh.ts';
 import { loginToSshd } from '../helpers/sshd-login.ts';
-import { hashedEcho, roundTrip, startEchoServer, type TestServer } from '../helpers/echo-server.ts';
+import { hashedEcho, pseudoRandomChunks, readAll, readN, roundTrip, startEchoServer, tcpConnect, type TestServer } from '../helpers/echo-server.ts';
 import type { Channel } from '../../src/channel/channel.ts';
 import type { Connection } from '../../src/channel/connection.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
@@ -48,60 +47,15 @@ function channelEchoHash(ch: Channel, total: number): Promise<{ sent: string; re
     };
     ch.onEnd = () => resolve({ sent: hout.digest('hex'), received: hin.digest('hex'), bytes });
     ch.onClose = (e) => e && reject(e);
-    const block = new Uint8Array(128 * 1024);
-    const view = new DataView(block.buffer);
-    let seed = 0x9e3779b9;
-    let sent = 0;
+    const source = pseudoRandomChunks(total);
     const write = (): void => {
-      while (sent < total) {
-        const n = Math.min(block.length, total - sent);
-        for (let i = 0; i < n; i += 4) {
-          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-          view.setUint32(i, seed);
-        }
-        const b = block.subarray(0, n);
-        hout.update(b);
-        sent += n;
-        if (!ch.write(b)) return void (ch.onDrain = write);
+      for (let r = source.next(); !r.done; r = source.next()) {
+        hout.update(r.value);
+        if (!ch.write(r.value)) return void (ch.onDrain = write);
       }
       ch.end();
     };
     write();
-  });
-}
-
-function tcpConnect(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-function readN(s: Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const onData = (b: Buffer) => {
-      buf = Buffer.concat([buf, b]);
-      if (buf.length >= n) {
-        s.off('data', onData);
-        s.pause();
-        if (buf.length > n) s.unshift(buf.subarray(n));
-        resolve(buf.subarray(0, n));
-      }
-    };
-    s.on('data', onData);
-    s.once('error', reject);
-    s.resume();
-  });
-}
-
-function readAll(s: Socket): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    s.on('data', (b: Buffer) => parts.push(b));
-    s.once('end', () => resolve(Buffer.concat(parts)));
-    s.once('error', reject);
-    s.resume();
   });
 }
 
