@@ -47,6 +47,8 @@ export interface RunSshOptions {
   timeoutMs?: number;
   /** Run ssh inside this network namespace. */
   netns?: string;
+  /** Run this argv instead of ssh's own (e.g. ssh under `script` for a terminal); gets ssh's full argv. */
+  wrap?: (argv: string[]) => string[];
 }
 
 /**
@@ -96,7 +98,8 @@ export async function runSsh(args: readonly string[], opts: RunSshOptions = {}):
       ...Object.entries(opts.options ?? {}).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
       ...args,
     ];
-    return await run(opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv], {
+    const full = opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv];
+    return await run(opts.wrap ? opts.wrap(full) : full, {
       input: opts.input ?? '',
       timeoutMs: opts.timeoutMs ?? 30_000,
     });
