@@ -46,8 +46,8 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-/** Overwrite a secret with zeros. */
-export function wipe(...bufs: (Uint8Array | undefined)[]): void {
+/** Overwrite secrets (any typed arrays) with zeros. */
+export function wipe(...bufs: (Uint8Array | Uint32Array | undefined)[]): void {
   for (const b of bufs) b?.fill(0);
 }
 
