@@ -3,11 +3,11 @@
  * <type> [-b bits] [-C comment]`, `writeKeyPairFiles` writes the private key
  * (openssh-key-v1, mode 0600) and `<path>.pub` (mode 0644).
  */
-import { toBase64 } from '../wire/base64.ts';
 import { utf8 } from '../wire/bytes.ts';
 import type { FileSystem } from '../io/file-system.ts';
 import { EcdsaSigningKey, Ed25519SigningKey, RsaSigningKey } from '../crypto/signing-keys.ts';
 import type { EcdsaCurveName } from '../crypto/public-key.ts';
+import { formatPublicKeyLine } from './public-key-line.ts';
 import { serializePrivateKey, type PrivateKey, type SerializePrivateKeyOptions } from './private-key.ts';
 
 export type KeyGenType = 'ed25519' | 'ecdsa' | 'rsa';
@@ -39,7 +39,6 @@ const ECDSA_BITS: ReadonlyMap<number, EcdsaCurveName> = new Map([
  */
 export function generateKeyPair(type: KeyGenType, opts: { bits?: number | undefined; comment?: string | undefined } = {}): KeyPair {
   const comment = opts.comment ?? '';
-  if (/[\r\n]/.test(comment)) throw new RangeError('a key comment cannot hold a line break');
   let key: PrivateKey;
   if (type === 'ed25519') {
     key = Ed25519SigningKey.generate();
@@ -56,13 +55,7 @@ export function generateKeyPair(type: KeyGenType, opts: { bits?: number | undefi
   } else {
     throw new TypeError(`unknown key type ${String(type)} (ed25519, ecdsa or rsa)`);
   }
-  return { key, comment, publicKeyLine: publicKeyLineOf(key, comment) };
-}
-
-/** The `.pub` line of `key`, as ssh-keygen writes it (without the newline). */
-function publicKeyLineOf(key: PrivateKey, comment: string): string {
-  const line = `${key.type} ${toBase64(key.publicBlob)}`;
-  return comment === '' ? line : `${line} ${comment}`;
+  return { key, comment, publicKeyLine: formatPublicKeyLine(key.publicBlob, comment) };
 }
 
 /**
@@ -77,9 +70,8 @@ export async function writeKeyPairFiles(
   key: PrivateKey,
   opts: Pick<SerializePrivateKeyOptions, 'comment' | 'passphrase' | 'rounds' | 'cipher'> = {},
 ): Promise<void> {
-  const comment = opts.comment ?? '';
-  if (/[\r\n]/.test(comment)) throw new RangeError('a key comment cannot hold a line break');
+  const pubLine = formatPublicKeyLine(key.publicBlob, opts.comment ?? '');
   const full = fs.expandHome(path);
   await fs.writeFile(full, utf8(serializePrivateKey(key, opts)), 0o600);
-  await fs.writeFile(`${full}.pub`, utf8(`${publicKeyLineOf(key, comment)}\n`), 0o644);
+  await fs.writeFile(`${full}.pub`, utf8(`${pubLine}\n`), 0o644);
 }
