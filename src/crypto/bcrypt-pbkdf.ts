@@ -29,9 +29,7 @@ function bcryptHash(passWords: Uint32Array, sha2salt: Uint8Array, out: Uint8Arra
     bf.expandKey(saltKeyWords, undefined);
     bf.expandKey(passWords, undefined);
   }
-  const words = new Uint32Array(8);
-  const view = new DataView(MAGIC.buffer, MAGIC.byteOffset, MAGIC.byteLength);
-  for (let i = 0; i < 8; i++) words[i] = view.getUint32(4 * i, false);
+  const words = streamWords(MAGIC, 8);
   for (let i = 0; i < 64; i++) bf.encryptWords(words);
   const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let i = 0; i < 8; i++) outView.setUint32(4 * i, words[i]!, true);
