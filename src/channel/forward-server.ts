@@ -7,6 +7,7 @@
  * (PROTOCOL §2.2); keepalive@openssh.com.
  */
 import type { ByteStream } from '../io/byte-stream.ts';
+import type { KeyRestrictions } from '../auth/key-restrictions.ts';
 import type { Listener, Network, RemoteAddress } from '../io/network.ts';
 import type { Connection, IncomingChannelOpen } from './connection.ts';
 import { OPEN_FAILURE } from './errors.ts';
@@ -52,6 +53,13 @@ export interface ForwardingServerOptions {
    * 'clientspecified' where the client asked ("" and "*": every address).
    */
   gatewayPorts?: 'no' | 'yes' | 'clientspecified';
+  /**
+   * What the user's key or certificate allows (AuthenticatedUser.restrictions),
+   * enforced before the policies as sshd does: no-port-forwarding refuses all
+   * forwarding; permitopen= limits direct-tcpip targets, permitlisten= remote
+   * forward addresses ("host:port", "*" for any host or port).
+   */
+  restrictions?: KeyRestrictions;
   /** Most remote-forward listeners at once on this connection. Default 64. */
   maxListeners?: number;
   /** Errors of single forwarded connections (target unreachable, open refused by the client). */
@@ -78,6 +86,26 @@ export const SERVED_REQUESTS = [
   FORWARDING.NO_MORE_SESSIONS,
   FORWARDING.KEEPALIVE,
 ] as const;
+
+/** Whether a permitopen= / permitlisten= entry ("host:port", "[v6]:port", "*" wildcards) admits host:port. */
+function permits(entry: string, host: string, port: number): boolean {
+  const colon = entry.lastIndexOf(':');
+  let h = entry.slice(0, colon);
+  const p = entry.slice(colon + 1);
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  return (p === '*' || Number(p) === port) && (h === '*' || h === host);
+}
+
+/** Why key restrictions refuse a forwarding (sshd's auth options), or undefined. */
+export function restrictionRefusal(r: KeyRestrictions | undefined, kind: 'open' | 'listen' | 'streamlocal', host = '', port = 0): string | undefined {
+  if (!r) return undefined;
+  if (!r.permitPortForwarding) return 'port forwarding is disabled for this key (no-port-forwarding)';
+  const list = kind === 'open' ? r.permitOpen : kind === 'listen' ? r.permitListen : [];
+  if (list.length > 0 && !list.some((e) => permits(e, host, port))) {
+    return `${kind === 'open' ? 'permitopen' : 'permitlisten'} does not allow ${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+  return undefined;
+}
 
 /** Ask a policy; a missing policy or one that throws refuses. */
 async function decide<T>(policy: Policy<T> | undefined, req: T, what: string): Promise<string | undefined> {
@@ -113,11 +141,11 @@ export function serveForwarding(connection: Connection, opts: ForwardingServerOp
       if (o.channelType === FORWARDING.DIRECT_TCPIP) {
         const m = decodeTcpipOpen(o.data);
         target = { host: m.host, port: m.port };
-        refusal = await decide(opts.directTcpip, m, `forwarding to ${describeEndpoint(target)}`);
+        refusal = restrictionRefusal(opts.restrictions, 'open', m.host, m.port) ?? (await decide(opts.directTcpip, m, `forwarding to ${describeEndpoint(target)}`));
       } else {
         const m = decodeDirectStreamlocal(o.data);
         target = m;
-        refusal = await decide(opts.directStreamlocal, m, `forwarding to ${m.path}`);
+        refusal = restrictionRefusal(opts.restrictions, 'streamlocal') ?? (await decide(opts.directStreamlocal, m, `forwarding to ${m.path}`));
       }
     } catch {
       o.reject(OPEN_FAILURE.CONNECT_FAILED, `malformed ${o.channelType} data`);
@@ -196,6 +224,7 @@ export function serveForwarding(connection: Connection, opts: ForwardingServerOp
   const g = connection.globalRequestHandlers;
   g.set(FORWARDING.TCPIP_FORWARD, async (req) => {
     const m = decodeTcpipForward(req.data);
+    if (restrictionRefusal(opts.restrictions, 'listen', m.host, m.port) !== undefined) return false;
     if ((await decide(opts.tcpipForward, m, 'remote forwarding')) !== undefined) return false;
     let bound = m.port;
     // forwarded-tcpip names the address as the client asked it and the bound port (RFC 4254 §7.2).
@@ -217,6 +246,7 @@ export function serveForwarding(connection: Connection, opts: ForwardingServerOp
   });
   g.set(FORWARDING.STREAMLOCAL_FORWARD, async (req) => {
     const m = decodeStreamlocalForward(req.data);
+    if (restrictionRefusal(opts.restrictions, 'streamlocal') !== undefined) return false;
     if ((await decide(opts.streamlocalForward, m, 'remote forwarding')) !== undefined) return false;
     const data = encodeForwardedStreamlocal(m.path);
     const l = await addListener(`\0${m.path}`, () => listenEndpoint(network, m, relay(FORWARDING.FORWARDED_STREAMLOCAL, () => data)));

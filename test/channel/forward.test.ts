@@ -25,7 +25,8 @@ import {
   keepalive,
   noMoreSessions,
 } from '../../src/channel/forward-client.ts';
-import { serveForwarding, type ForwardingServerOptions } from '../../src/channel/forward-server.ts';
+import { restrictionRefusal, serveForwarding, type ForwardingServerOptions } from '../../src/channel/forward-server.ts';
+import { UNRESTRICTED } from '../../src/auth/key-restrictions.ts';
 import { encodeTcpipOpen, FORWARDING } from '../../src/channel/forwarding-messages.ts';
 import { createMemoryPair } from '../../src/io/memory-pair.ts';
 import { pipe } from '../../src/channel/pipe.ts';
@@ -301,6 +302,34 @@ describe('keepalive, no-more-sessions, agent forwarding, handlers', () => {
     expect(fwd.listeners).toBe(0);
     expect(server.channelOpenHandlers.has(FORWARDING.DIRECT_TCPIP)).toBe(false);
     await expect(tcpConnect(f.port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('key restrictions (authorized_keys options, as sshd applies them)', () => {
+  test('permitopen, permitlisten, no-port-forwarding', () => {
+    expect(restrictionRefusal(undefined, 'open', 'a', 1)).toBeUndefined();
+    expect(restrictionRefusal(UNRESTRICTED, 'open', 'a', 1)).toBeUndefined();
+    const r = { ...UNRESTRICTED, permitOpen: ['db:5432', '*:80', '[::1]:*'], permitListen: ['localhost:8080', '*:9000'] };
+    expect(restrictionRefusal(r, 'open', 'db', 5432)).toBeUndefined();
+    expect(restrictionRefusal(r, 'open', 'any.host', 80)).toBeUndefined();
+    expect(restrictionRefusal(r, 'open', '::1', 22)).toBeUndefined();
+    expect(restrictionRefusal(r, 'open', 'db', 5433)).toMatch(/permitopen does not allow db:5433/);
+    expect(restrictionRefusal(r, 'open', 'DB', 5432)).toMatch(/permitopen/);
+    expect(restrictionRefusal(r, 'listen', 'localhost', 8080)).toBeUndefined();
+    expect(restrictionRefusal(r, 'listen', '', 9000)).toBeUndefined();
+    expect(restrictionRefusal(r, 'listen', 'localhost', 0)).toMatch(/permitlisten does not allow localhost:0/);
+    expect(restrictionRefusal(r, 'streamlocal')).toBeUndefined();
+    const none = { ...UNRESTRICTED, permitPortForwarding: false };
+    for (const k of ['open', 'listen', 'streamlocal'] as const) expect(restrictionRefusal(none, k, 'h', 1)).toMatch(/no-port-forwarding/);
+  });
+
+  test('the server enforces them before the policy', async () => {
+    const e = await echo();
+    const { client } = await connectionPair({ directTcpip: allow, tcpipForward: allow, restrictions: { ...UNRESTRICTED, permitOpen: [`127.0.0.1:${e.port}`], permitListen: ['nowhere:1'] } });
+    (await directTcpip(client, { host: '127.0.0.1', port: e.port })).close();
+    const err = await directTcpip(client, { host: 'localhost', port: e.port }).catch((x) => x);
+    expect(err.description).toMatch(/permitopen/);
+    await expect(forwardRemote(client, nodeNetwork, { bind: { host: 'localhost', port: 0 }, to: { host: '127.0.0.1', port: e.port } })).rejects.toBeInstanceOf(RequestFailedError);
   });
 });
 

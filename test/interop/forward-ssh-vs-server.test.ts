@@ -6,8 +6,9 @@
  * listens and opens forwarded-tcpip channels to ssh), a policy refusal, and
  * no-more-sessions as ssh sends it with -N / -W.
  *
- * User authentication is a stub that accepts "none" (as in
- * ssh-vs-server.test.ts): this file is about the connection layer.
+ * ssh logs in with publickey through serveUserAuth; the key's
+ * authorized_keys restrictions (permitopen=, permitlisten=,
+ * no-port-forwarding) are enforced by the forwarding server.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findSsh, freePort, requireOpenSSH } from '../helpers/openssh.ts';
+import { cachedKey, findSsh, freePort, requireOpenSSH } from '../helpers/openssh.ts';
 import { registerPid, unregisterPid } from '../helpers/cleanup.ts';
 import { hashedEcho, roundTrip, startEchoServer, type TestServer } from '../helpers/echo-server.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
@@ -25,7 +26,7 @@ import { nodeNetwork } from '../../src/io/node-network.ts';
 import { ServerTransport } from '../../src/transport/transport.ts';
 import { Connection } from '../../src/channel/connection.ts';
 import { serveForwarding, type ForwardingServer, type ForwardingServerOptions } from '../../src/channel/forward-server.ts';
-import { MSG } from '../../src/wire/message-numbers.ts';
+import { serveUserAuth } from '../../src/auth/userauth-server.ts';
 import { toBase64 } from '../../src/wire/base64.ts';
 
 const describeOpenSSH = requireOpenSSH();
@@ -40,7 +41,13 @@ interface HopServer {
   close(): Promise<void>;
 }
 
-/** hopssh's server on 127.0.0.1: any "none" login succeeds, then forwarding is served with `opts`. */
+/** authorized_keys text per user (the same key for all): set once the key exists. */
+const AUTHORIZED: Record<string, string> = {};
+
+/**
+ * hopssh's server on 127.0.0.1: serveUserAuth with publickey from
+ * AUTHORIZED, then forwarding served with `opts` and the key's restrictions.
+ */
 async function startHopServer(opts: Omit<ForwardingServerOptions, 'network'>, softwareVersion?: string): Promise<HopServer> {
   const served: ForwardingServer[] = [];
   const requests: HopServer['requests'] = [];
@@ -48,23 +55,23 @@ async function startHopServer(opts: Omit<ForwardingServerOptions, 'network'>, so
   const server: Server = createServer((socket) => {
     const t = new ServerTransport(new NodeSocketStream(socket), { hostKeys: [KEY], ...(softwareVersion ? { softwareVersion } : {}) });
     transports.push(t);
-    t.onMessage = (p) => {
-      if (p[0] !== MSG.USERAUTH_REQUEST) return false;
-      t.send(Uint8Array.of(MSG.USERAUTH_SUCCESS));
-      t.markAuthenticated();
-      const c = new Connection(t);
-      served.push(
-        serveForwarding(c, {
-          network: nodeNetwork,
-          ...opts,
-          directTcpip: (r) => {
-            requests.push(r);
-            return opts.directTcpip ? opts.directTcpip(r) : { reject: 'no policy' };
-          },
-        }),
-      );
-      return true;
-    };
+    // The connection layer first: serveUserAuth hands the messages after SUCCESS back to it.
+    const c = new Connection(t);
+    serveUserAuth(t, { authorizedKeys: (user) => AUTHORIZED[user], failureDelayMs: 0, clientAddress: socket.remoteAddress }).then(
+      (user) =>
+        served.push(
+          serveForwarding(c, {
+            network: nodeNetwork,
+            ...opts,
+            restrictions: user.restrictions,
+            directTcpip: (r) => {
+              requests.push(r);
+              return opts.directTcpip ? opts.directTcpip(r) : { reject: 'no policy' };
+            },
+          }),
+        ),
+      () => undefined, // a refused login: ssh reports it
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -81,6 +88,7 @@ async function startHopServer(opts: Omit<ForwardingServerOptions, 'network'>, so
 
 let dir: string;
 let knownHosts: string;
+let keyPath: string;
 const children = new Set<ChildProcess>();
 
 /** ssh isolated from the machine's configuration, trusting exactly hopssh's host key. */
@@ -92,7 +100,7 @@ function spawnSsh(port: number, args: string[]): ChildProcess & { stderrText: ()
     '-o', 'StrictHostKeyChecking=yes',
     '-o', 'BatchMode=yes',
     '-o', 'IdentitiesOnly=yes',
-    '-o', 'IdentityFile=none',
+    '-i', keyPath,
     '-o', 'IdentityAgent=none',
     '-o', 'ControlMaster=no',
     '-o', 'ControlPath=none',
@@ -149,6 +157,11 @@ describeOpenSSH('OpenSSH ssh against hopssh forwarding server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hop-fwd-ssh-'));
     echo = await startEchoServer();
+    const key = await cachedKey('ed25519', join(dir, 'id_ed25519'));
+    keyPath = key.path;
+    AUTHORIZED['tester'] = `${key.publicKeyLine}\n`;
+    AUTHORIZED['limited'] = `permitopen="127.0.0.1:${echo.port}",permitlisten="localhost:*" ${key.publicKeyLine}\n`;
+    AUTHORIZED['noforward'] = `no-port-forwarding ${key.publicKeyLine}\n`;
     hop = await startHopServer({ directTcpip: (r) => (r.port === echo.port ? 'allow' : { reject: 'only the echo server' }), tcpipForward: () => 'allow' });
     knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, `[127.0.0.1]:${hop.port} ${KEY.type} ${toBase64(KEY.publicBlob)}\n`);
@@ -234,6 +247,26 @@ describeOpenSSH('OpenSSH ssh against hopssh forwarding server', () => {
     expect(ssh.stderrText()).toMatch(/Requesting no-more-sessions@openssh.com/);
     expect(compat.served[0]!.sessionsRefused).toBe(true);
     await compat.close();
+  });
+
+  test('authorized_keys restrictions: permitopen= limits -W targets, no-port-forwarding refuses every forward', async () => {
+    const wrongPort = spawnSsh(hop.port, ['-W', `127.0.0.1:${hop.port}`, 'limited@127.0.0.1']);
+    wrongPort.stdin!.end();
+    expect(await exited(wrongPort)).not.toBe(0);
+    expect(wrongPort.stderrText()).toMatch(/administratively prohibited: permitopen does not allow 127\.0\.0\.1:/);
+    const allowed = spawnSsh(hop.port, ['-W', `127.0.0.1:${echo.port}`, 'limited@127.0.0.1']);
+    const out: Buffer[] = [];
+    allowed.stdout!.on('data', (b: Buffer) => out.push(b));
+    allowed.stdin!.end('permitted');
+    expect(await exited(allowed), allowed.stderrText()).toBe(0);
+    expect(Buffer.concat(out).toString()).toBe('permitted');
+    const none = spawnSsh(hop.port, ['-W', `127.0.0.1:${echo.port}`, 'noforward@127.0.0.1']);
+    none.stdin!.end();
+    expect(await exited(none)).not.toBe(0);
+    expect(none.stderrText()).toMatch(/no-port-forwarding/);
+    const listen = spawnSsh(hop.port, ['-N', '-R', `0:127.0.0.1:${echo.port}`, 'noforward@127.0.0.1']);
+    expect(await exited(listen)).not.toBe(0);
+    expect(listen.stderrText()).toMatch(/remote port forwarding failed/);
   });
 
   test('ssh -N -R with a fixed port the policy refuses: ExitOnForwardFailure makes ssh exit', async () => {
