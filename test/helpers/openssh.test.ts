@@ -147,7 +147,7 @@ describeOpenSSH('runSsh against startSshd', () => {
   });
 
   it('logs in as a non-root test user (authorized_keys readable after sshd drops privileges)', async (ctx) => {
-    const user = await ensureTestUser('hoptest', 'hoptest-password-1');
+    const user = await ensureTestUser('hopharness', 'hopharness-password-1');
     if (!user.ok) return ctx.skip(user.skipped);
     const id = await generateKey('ecdsa-256', join(dir, 'id_hoptest'));
     await server.authorize(user.name, id.publicKeyLine);
@@ -157,6 +157,6 @@ describeOpenSSH('runSsh against startSshd', () => {
       identityFile: id.path,
     });
     expect(r.stderr).not.toMatch(/Permission denied/);
-    expect(r.stdout).toBe('hoptest\n');
+    expect(r.stdout).toBe('hopharness\n');
   });
 });
