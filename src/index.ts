@@ -9,3 +9,7 @@ export type { SigningKey, ProviderChoice } from './crypto/types.ts';
 export { MacError, KexMathError, KeyFormatError, UnsupportedAlgorithmError } from './crypto/errors.ts';
 export { WireError } from './wire/errors.ts';
 export { DISCONNECT_REASON } from './wire/message-numbers.ts';
+export * from './auth/index.ts';
+export { nodeFileSystem } from './io/node-file-system.ts';
+export type { FileSystem } from './io/file-system.ts';
+export { connectUnix } from './io/node-socket.ts';
