@@ -12,3 +12,4 @@ export { authenticateClient, type ClientAuthOptions, type ClientAuthResult } fro
 export { serveUserAuth } from './userauth-server.ts';
 export type { UserAuthServerOptions, AuthenticatedUser } from './userauth-server-options.ts';
 export { AgentClient, agentCredentials } from './agent-client.ts';
+export type * from './credentials.ts';
