@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { transportPair } from '../helpers/transport-pair.ts';
 import { hashedEcho, readN, roundTrip, startEchoServer, tcpConnect, type TestServer } from '../helpers/echo-server.ts';
-import { Connection } from '../../src/channel/connection.ts';
+import { Connection, type IncomingChannelOpen } from '../../src/channel/connection.ts';
 import type { Channel } from '../../src/channel/channel.ts';
-import { ChannelOpenError, OPEN_FAILURE, RequestFailedError } from '../../src/channel/errors.ts';
+import { ChannelClosedError, ChannelOpenError, OPEN_FAILURE, RequestFailedError } from '../../src/channel/errors.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
 import {
   acceptAgentForwarding,
@@ -302,6 +302,33 @@ describe('keepalive, no-more-sessions, agent forwarding, handlers', () => {
     expect(fwd.listeners).toBe(0);
     expect(server.channelOpenHandlers.has(FORWARDING.DIRECT_TCPIP)).toBe(false);
     await expect(tcpConnect(f.port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('Connection: handlers by type and name, decisions after the connection ended', () => {
+  test('per-type open and per-name request handlers come before onChannelOpen / onGlobalRequest', async () => {
+    const { client, server } = await connectionPair();
+    server.onChannelOpen = (o) => o.reject(OPEN_FAILURE.CONNECT_FAILED, 'catch-all');
+    server.channelOpenHandlers.set('mine@test', (o) => void o.accept());
+    server.onGlobalRequest = () => false;
+    server.globalRequestHandlers.set('mine@test', () => Uint8Array.of(7));
+    (await client.openChannel('mine@test')).close();
+    expect((await client.openChannel('other@test').catch((x) => x)).description).toBe('catch-all');
+    expect([...(await client.globalRequest('mine@test'))]).toEqual([7]);
+    await expect(client.globalRequest('other@test')).rejects.toBeInstanceOf(RequestFailedError);
+  });
+
+  test('accept() after the connection ended throws ChannelClosedError; reject() is then a no-op', async () => {
+    const { client, server } = await connectionPair();
+    const opens: IncomingChannelOpen[] = [];
+    server.onChannelOpen = (o) => void opens.push(o);
+    const pending = [client.openChannel('late@test'), client.openChannel('late@test')].map((p) => p.catch((x) => x));
+    while (opens.length < 2) await new Promise((r) => setTimeout(r, 1));
+    server.transport.close();
+    await server.closed;
+    expect(() => opens[0]!.accept()).toThrow(ChannelClosedError);
+    expect(() => opens[1]!.reject(OPEN_FAILURE.CONNECT_FAILED, 'too late')).not.toThrow();
+    for (const e of await Promise.all(pending)) expect(e).toBeInstanceOf(ChannelClosedError);
   });
 });
 
