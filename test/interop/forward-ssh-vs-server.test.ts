@@ -14,12 +14,12 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedKey, findSsh, freePort, requireOpenSSH } from '../helpers/openssh.ts';
 import { registerPid, unregisterPid } from '../helpers/cleanup.ts';
-import { hashedEcho, roundTrip, startEchoServer, type TestServer } from '../helpers/echo-server.ts';
+import { hashedEcho, readAll, readN, roundTrip, startEchoServer, tcpConnect, type TestServer } from '../helpers/echo-server.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
 import { NodeSocketStream } from '../../src/io/node-socket.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
@@ -162,7 +162,11 @@ describeOpenSSH('OpenSSH ssh against hopssh forwarding server', () => {
     AUTHORIZED['tester'] = `${key.publicKeyLine}\n`;
     AUTHORIZED['limited'] = `permitopen="127.0.0.1:${echo.port}",permitlisten="localhost:*" ${key.publicKeyLine}\n`;
     AUTHORIZED['noforward'] = `no-port-forwarding ${key.publicKeyLine}\n`;
-    hop = await startHopServer({ directTcpip: (r) => (r.port === echo.port ? 'allow' : { reject: 'only the echo server' }), tcpipForward: () => 'allow' });
+    hop = await startHopServer({
+      directTcpip: (r) => (r.port === echo.port ? 'allow' : { reject: 'only the echo server' }),
+      tcpipForward: () => 'allow',
+      streamlocalForward: () => 'allow',
+    });
     knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, `[127.0.0.1]:${hop.port} ${KEY.type} ${toBase64(KEY.publicBlob)}\n`);
   });
@@ -247,6 +251,30 @@ describeOpenSSH('OpenSSH ssh against hopssh forwarding server', () => {
     expect(ssh.stderrText()).toMatch(/Requesting no-more-sessions@openssh.com/);
     expect(compat.served[0]!.sessionsRefused).toBe(true);
     await compat.close();
+  });
+
+  test('ssh -N -D: a SOCKS5 client through ssh reaches the echo server via hopssh\'s direct-tcpip', async () => {
+    const port = await freePort();
+    const ssh = spawnSsh(hop.port, ['-N', '-D', `127.0.0.1:${port}`, 'tester@127.0.0.1']);
+    await listening(port, ssh);
+    const s = await tcpConnect(port);
+    s.write(Buffer.from([5, 1, 0]));
+    expect([...(await readN(s, 2))]).toEqual([5, 0]);
+    s.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, echo.port >> 8, echo.port & 0xff]));
+    expect((await readN(s, 10))[1]).toBe(0);
+    s.end('socks via ssh');
+    expect((await readAll(s)).toString()).toBe('socks via ssh');
+    expect(hop.requests.at(-1)).toMatchObject({ host: '127.0.0.1', port: echo.port });
+  });
+
+  test('ssh -N -R of a unix socket path: hopssh listens there (streamlocal-forward) and relays through ssh', async () => {
+    const path = join(dir, 'ssh-remote.sock');
+    const ssh = spawnSsh(hop.port, ['-N', '-R', `${path}:127.0.0.1:${echo.port}`, 'tester@127.0.0.1']);
+    await until(() => {
+      if (ssh.exitCode !== null) throw new Error(ssh.stderrText());
+      return existsSync(path) ? true : undefined;
+    }, 'the socket');
+    expect((await roundTrip({ path }, 'through a unix socket and ssh')).toString()).toBe('through a unix socket and ssh');
   });
 
   test('authorized_keys restrictions: permitopen= limits -W targets, no-port-forwarding refuses every forward', async () => {
