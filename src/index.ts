@@ -13,3 +13,27 @@ export * from './auth/index.ts';
 export { nodeFileSystem } from './io/node-file-system.ts';
 export type { FileSystem } from './io/file-system.ts';
 export { connectUnix } from './io/node-socket.ts';
+// Forwarding (RFC 4254 §7, OpenSSH PROTOCOL §2.2-2.4), SOCKS for -D, and stream views of channels.
+export type { Network, Listener, RemoteAddress } from './io/network.ts';
+export { ConnectError } from './io/network.ts';
+export { nodeNetwork } from './io/node-network.ts';
+export { toDuplex, type DuplexOptions } from './io/node-duplex.ts';
+export {
+  directTcpip,
+  directStreamlocal,
+  forwardLocal,
+  forwardRemote,
+  forwardDynamic,
+  acceptAgentForwarding,
+  keepalive,
+  noMoreSessions,
+  type DirectTcpipTarget,
+  type LocalForwardOptions,
+  type RemoteForwardOptions,
+  type DynamicForwardOptions,
+} from './channel/forward-client.ts';
+export { serveForwarding, type ForwardingServer, type ForwardingServerOptions, type ForwardDecision, type DirectTcpipRequest } from './channel/forward-server.ts';
+export type { Endpoint, TcpEndpoint, UnixEndpoint, Forward, ForwardErrorHandler } from './channel/forwarding-endpoint.ts';
+export { pipe } from './channel/pipe.ts';
+export { channelWebStreams, webStreams, type WebStreamPair, type WebStreamsOptions } from './channel/web-streams.ts';
+export { SocksError } from './channel/socks.ts';
