@@ -35,3 +35,42 @@ export class HopError extends Error {
     super(`${message}: ${cause.message}`, { cause });
   }
 }
+
+/** An ssh_config file (or a command-line option in its syntax) is malformed or cannot be resolved: names the file and line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    /** The file's path, or "command line" for `-o`-style options. */
+    readonly file: string,
+    /** 1-based line number; 0 when the error is not about one line (a missing file, an include loop). */
+    readonly line: number,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(line > 0 ? `${file} line ${line}: ${detail}` : `${file}: ${detail}`, options);
+  }
+}
+
+/** A command-line specification (-J, -L, -R, -D, -W, a destination) is malformed: names the spec and what is wrong. */
+export class SpecError extends Error {
+  override name = 'SpecError';
+  constructor(
+    readonly spec: string,
+    readonly detail: string,
+  ) {
+    super(`${JSON.stringify(spec)}: ${detail}`);
+  }
+}
+
+/** A `%` token or `${VAR}` that cannot be expanded in this text (ssh_config(5) TOKENS): names the token. */
+export class TokenError extends Error {
+  override name = 'TokenError';
+  constructor(
+    readonly text: string,
+    /** e.g. "%x", "${HOME}", "~bob", "%" (a trailing percent). */
+    readonly token: string,
+    readonly detail: string,
+  ) {
+    super(`${JSON.stringify(text)}: ${token}: ${detail}`);
+  }
+}
