@@ -20,7 +20,7 @@ import { Reader } from '../wire/reader.ts';
 import { WireError } from '../wire/errors.ts';
 import { constantTimeEqual } from '../wire/bytes.ts';
 import { KeyFormatError, UnsupportedAlgorithmError } from '../crypto/errors.ts';
-import { parseSignatureBlob, verifySignature } from '../crypto/signature.ts';
+import { SIGNATURE_ALGORITHMS, parseSignatureBlob, verifySignature } from '../crypto/signature.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
 import { publicKeyType } from '../crypto/public-key.ts';
 import { CERT_VALID_FOREVER, parseCertificate, type Certificate, type CertificateOption } from '../crypto/certificate-blob.ts';
@@ -28,15 +28,11 @@ import { CertificateError, PatternError } from './errors.ts';
 import { matchCidrList, matchPattern, parseCidrList } from './patterns.ts';
 import { CERTIFICATE_BASELINE, type KeyRestrictions } from './key-restrictions.ts';
 
-/** CA signature algorithms accepted by default: OpenSSH's CASignatureAlgorithms without the FIDO ones (ssh-rsa, SHA-1, is refused). */
-export const DEFAULT_CA_SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze([
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-]);
+/**
+ * CA signature algorithms accepted by default: OpenSSH's CASignatureAlgorithms
+ * (without the FIDO ones): every signature algorithm but ssh-rsa (SHA-1).
+ */
+export const DEFAULT_CA_SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze(SIGNATURE_ALGORITHMS.filter((a) => a !== 'ssh-rsa'));
 
 export interface CertificateCheck {
   /** 'user': a user certificate for user authentication; 'host': a host certificate for a server. */
@@ -163,6 +159,17 @@ function describeCa(ca: Uint8Array): string {
   return `${publicKeyType(ca)} ${fingerprintSha256(ca)}`;
 }
 
+/** A certificate as given, or parsed from its blob; a blob that does not parse is a CertificateError with key id "(unparsed)". */
+export function toCertificate(cert: Certificate | Uint8Array): Certificate {
+  if (!(cert instanceof Uint8Array)) return cert;
+  try {
+    return parseCertificate(cert);
+  } catch (e) {
+    if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) throw new CertificateError('(unparsed)', e.message);
+    throw e;
+  }
+}
+
 /**
  * Verifies a certificate (a parsed one or its blob) for `check.role`.
  * Returns what it grants and forces; throws CertificateError saying which
@@ -172,17 +179,7 @@ function describeCa(ca: Uint8Array): string {
  * A blob that does not parse also gives CertificateError (key id "(unparsed)").
  */
 export function verifyCertificate(cert: Certificate | Uint8Array, check: CertificateCheck): VerifiedCertificate {
-  let c: Certificate;
-  if (cert instanceof Uint8Array) {
-    try {
-      c = parseCertificate(cert);
-    } catch (e) {
-      if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) throw new CertificateError('(unparsed)', e.message);
-      throw e;
-    }
-  } else {
-    c = cert;
-  }
+  const c = toCertificate(cert);
   const id = c.keyId;
   const ca = c.signatureKey;
 

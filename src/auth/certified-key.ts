@@ -7,10 +7,10 @@
  */
 import { constantTimeEqual } from '../wire/bytes.ts';
 import type { SigningKey } from '../crypto/types.ts';
-import { KeyFormatError, UnsupportedAlgorithmError } from '../crypto/errors.ts';
-import { parseCertificate, type Certificate } from '../crypto/certificate-blob.ts';
+import type { Certificate } from '../crypto/certificate-blob.ts';
 import { CERTIFICATE_SIGNATURE_ALGORITHMS, underlyingSignatureAlgorithm } from '../crypto/signature.ts';
 import { CertificateError } from './errors.ts';
+import { toCertificate } from './certificate.ts';
 
 export class CertifiedSigningKey implements SigningKey {
   /** The certificate key type, e.g. ssh-ed25519-cert-v01@openssh.com. */
@@ -29,17 +29,7 @@ export class CertifiedSigningKey implements SigningKey {
     readonly key: SigningKey,
     certificate: Uint8Array | Certificate,
   ) {
-    let cert: Certificate;
-    if (certificate instanceof Uint8Array) {
-      try {
-        cert = parseCertificate(certificate);
-      } catch (e) {
-        if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) throw new CertificateError('(unparsed)', e.message);
-        throw e;
-      }
-    } else {
-      cert = certificate;
-    }
+    const cert = toCertificate(certificate);
     if (!constantTimeEqual(cert.publicKey.blob, key.publicBlob)) {
       throw new CertificateError(cert.keyId, `certifies another key than this ${key.type} key`);
     }
