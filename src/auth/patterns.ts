@@ -166,13 +166,6 @@ export function parseIpAddress(text: string): IpAddress | undefined {
   return { family: 6, bytes: v6 };
 }
 
-function formatIp(a: IpAddress): string {
-  if (a.family === 4) return a.bytes.join('.');
-  const g: string[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(((a.bytes[i]! << 8) | a.bytes[i + 1]!).toString(16));
-  return g.join(':');
-}
-
 /** Whether the first `prefix` bits of `a` equal those of `b` (same family). */
 function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
   let i = 0;
@@ -234,7 +227,7 @@ export function addressInNetwork(address: IpAddress, network: CidrNetwork): bool
 export function matchAddressList(address: string, list: string): PatternListResult {
   const addr = parseIpAddress(address);
   // Wildcards match the text sshd would print: a mapped address as IPv4.
-  const text = addr?.family === 4 ? formatIp(addr) : address;
+  const text = addr?.family === 4 ? addr.bytes.join('.') : address;
   let result: PatternListResult = 'no-match';
   for (const raw of list.split(',')) {
     const negated = raw.startsWith('!');
