@@ -16,6 +16,11 @@ export interface ChannelHost {
   };
   /** False while the socket is applying backpressure: channels then queue instead of sending. */
   readonly writable: boolean;
+  /**
+   * False once the transport has closed. The connection tells its channels
+   * (abort) a moment later; until then they send nothing and throw nothing.
+   */
+  readonly isOpen: boolean;
   /** Called once CLOSE was both sent and received: the local id may be reused. */
   release(channel: Channel): void;
   /** A channel has queued data to flush when the transport drains. */
@@ -176,6 +181,8 @@ export class Channel {
 
   private writeChunk(data: Uint8Array, dataType: number): boolean {
     if (this.eofWanted || this.closeWanted || this.closed) throw new ChannelClosedError(`${this.where}: write after end`);
+    // The connection is gone and onClose is on its way: dropped, as a reset socket drops writes.
+    if (!this.host.isOpen) return false;
     let off = 0;
     if (this.queue.length === 0) off = this.sendNow(data, 0, dataType);
     if (off < data.length) {
@@ -195,7 +202,7 @@ export class Channel {
   private sendNow(data: Uint8Array, off: number, dataType: number): number {
     const t = this.host.transport;
     const header = dataType === 0 ? DATA_HEADER : EXTENDED_DATA_HEADER;
-    while (off < data.length && this.remoteWindow > 0 && this.host.writable) {
+    while (off < data.length && this.remoteWindow > 0 && this.host.writable && this.host.isOpen) {
       const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
       const at = t.reservePayload(header + n);
       if (at >= 0) {
@@ -271,24 +278,28 @@ export class Channel {
 
   private maybeSendEofAndClose(): void {
     if (this.queue.length > 0 || this.closed) return;
-    const t = this.host.transport;
     if (this.eofWanted && !this.eofSent && !this.closeSent) {
       this.eofSent = true;
-      t.send(encodeRecipientOnly(MSG.CHANNEL_EOF, this.remoteId));
+      this.sendControl(encodeRecipientOnly(MSG.CHANNEL_EOF, this.remoteId));
     }
     // CLOSE waits for replies still being decided (unless the peer closed or we destroy): no reply is lost to it.
     if (this.closeWanted && !this.closeSent && (this.pendingReplies === 0 || this.closeReceived || this.dropping)) {
       this.closeSent = true;
-      t.send(encodeRecipientOnly(MSG.CHANNEL_CLOSE, this.remoteId));
+      this.sendControl(encodeRecipientOnly(MSG.CHANNEL_CLOSE, this.remoteId));
       this.checkClosed();
     }
+  }
+
+  /** Sends a message of the channel unless the connection is gone (see ChannelHost.isOpen). */
+  private sendControl(payload: Uint8Array): void {
+    if (this.host.isOpen) this.host.transport.send(payload);
   }
 
   // ------------------------------------------------------------------ requests
 
   /** Send a channel request (RFC 4254 §5.4); with wantReply, resolves on SUCCESS and rejects with RequestFailedError on FAILURE. */
   request(type: string, data: Uint8Array, wantReply = true): Promise<void> {
-    if (this.closeSent || this.closed) return Promise.reject(new ChannelClosedError(this.where));
+    if (this.closeSent || this.closed || !this.host.isOpen) return Promise.reject(new ChannelClosedError(this.where));
     this.host.transport.send(encodeChannelRequest({ recipient: this.remoteId, requestType: type, wantReply, data }));
     if (!wantReply) return Promise.resolve();
     return new Promise((resolve, reject) => this.replies.push({ type, resolve, reject }));
@@ -354,7 +365,7 @@ export class Channel {
   /** The consumer took `n` bytes: give window back in batches (as OpenSSH: once half the window is used). */
   private consume(n: number): void {
     this.consumed += n;
-    if (this.closeSent || this.closed) return;
+    if (this.closeSent || this.closed || !this.host.isOpen) return;
     if (this.localWindow < this.localWindowMax / 2 && this.consumed > 0) {
       const add = this.consumed;
       this.consumed = 0;
@@ -486,7 +497,7 @@ export class Channel {
 
   private sendReply(ok: boolean): void {
     if (this.closeSent || this.closed) return;
-    this.host.transport.send(encodeRecipientOnly(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE, this.remoteId));
+    this.sendControl(encodeRecipientOnly(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE, this.remoteId));
   }
 
   receiveReply(success: boolean): void {

@@ -110,6 +110,11 @@ export class Connection implements ChannelHost {
     return this.transport.sender.writable;
   }
 
+  /** False once the transport has closed (channels learn it through abort a moment later). */
+  get isOpen(): boolean {
+    return !this.isClosed && this.transport.isOpen;
+  }
+
   /** Channels open now. */
   get channelCount(): number {
     return this.channels.size;
@@ -129,7 +134,7 @@ export class Connection implements ChannelHost {
 
   /** Open a channel (RFC 4254 §5.1); rejects with ChannelOpenError if the peer refuses. */
   openChannel(channelType: string, opts: OpenOptions = {}): Promise<Channel> {
-    if (this.isClosed) return Promise.reject(new ChannelClosedError('connection'));
+    if (!this.isOpen) return Promise.reject(new ChannelClosedError('connection'));
     const sizes = defaultSizesFor(channelType);
     const id = this.allocateId();
     return new Promise<Channel>((resolve, reject) => {
@@ -148,7 +153,7 @@ export class Connection implements ChannelHost {
 
   /** Send a global request (RFC 4254 §4); with wantReply resolves with the success data, rejects with RequestFailedError. */
   globalRequest(name: string, data: Uint8Array = new Uint8Array(0), wantReply = true): Promise<Uint8Array> {
-    if (this.isClosed) return Promise.reject(new ChannelClosedError('connection'));
+    if (!this.isOpen) return Promise.reject(new ChannelClosedError('connection'));
     this.transport.send(encodeGlobalRequest({ name, wantReply, data }));
     if (!wantReply) return Promise.resolve(new Uint8Array(0));
     return new Promise((resolve, reject) => this.globalReplies.push({ name, resolve, reject }));
@@ -254,7 +259,7 @@ export class Connection implements ChannelHost {
     const data = m.data.slice();
     const refuse = (code: number, desc: string) => {
       // A handler may decide after the connection ended: nothing to tell the peer then.
-      if (!this.isClosed) this.transport.send(encodeOpenFailure({ recipient: m.sender, reasonCode: code, description: desc }));
+      if (this.isOpen) this.transport.send(encodeOpenFailure({ recipient: m.sender, reasonCode: code, description: desc }));
     };
     if (this.channels.size + this.opening.size >= this.maxChannels) {
       refuse(OPEN_FAILURE.RESOURCE_SHORTAGE, `more than ${this.maxChannels} channels`);
@@ -273,7 +278,7 @@ export class Connection implements ChannelHost {
       accept: (o = {}) => {
         if (decided) throw new Error('channel open already decided');
         decided = true;
-        if (this.isClosed) throw new ChannelClosedError(`accepting ${m.channelType} channel`);
+        if (!this.isOpen) throw new ChannelClosedError(`accepting ${m.channelType} channel`);
         const sizes = defaultSizesFor(m.channelType);
         const c = new Channel(this, {
           localId: this.allocateId(),
@@ -321,7 +326,7 @@ export class Connection implements ChannelHost {
       )
       .then((r) => {
         this.pendingGlobal--;
-        if (this.isClosed) return;
+        if (!this.isOpen) return;
         if (r === false) this.transport.send(Uint8Array.of(MSG.REQUEST_FAILURE));
         else this.transport.send(encodeRequestSuccess(r === true ? undefined : r));
       });

@@ -276,6 +276,28 @@ describe('session channels in memory', () => {
     await s.done;
   });
 
+  test('between the transport closing and the channels hearing of it, nothing throws and no reply is sent', async () => {
+    let release!: (v: boolean) => void;
+    let server!: ServerSession;
+    const { client, server: sc } = await serving((s) => {
+      server = s;
+      s.onExec = () => new Promise<boolean>((r) => (release = r));
+    });
+    const s = await openSession(client);
+    const exec = s.exec('slow');
+    await until(() => release !== undefined);
+    sc.transport.close();
+    // The same turn: the channel still looks open; writes are dropped, requests refused, the decision goes nowhere.
+    expect(server.channel.isClosed).toBe(false);
+    expect(server.write('late')).toBe(false);
+    server.exit(0);
+    release(true);
+    expect(sc.isOpen).toBe(false);
+    await expect(sc.globalRequest('x')).rejects.toBeInstanceOf(ChannelClosedError);
+    await expect(exec).rejects.toBeInstanceOf(ChannelClosedError);
+    await expect(s.done).rejects.toBeInstanceOf(ChannelClosedError);
+  });
+
   test('session.done rejects when the connection drops; the server session closes with an error too', async () => {
     let serverClosed: Error | undefined;
     const { client, server } = await serving((s) => {
