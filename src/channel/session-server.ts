@@ -124,6 +124,8 @@ export class ServerSession extends SessionChannel {
     private readonly onGone?: () => void,
   ) {
     super(connection, channel);
+    // A client sends no extended data; sshd drops it ("bad ext data"). Consumed, so it neither holds stdin up nor the window.
+    channel.onExtendedData = () => undefined;
   }
 
   protected override closed(error: Error | undefined): void {
