@@ -212,6 +212,8 @@ export class Handshake {
   private nextMethodMessage(): Promise<Uint8Array> {
     const m = this.inbox.shift();
     if (m) return Promise.resolve(m);
+    // The peer already sent NEWKEYS, so the message this method waits for can never come.
+    if (this.peerNewKeysWaiting) return Promise.reject(new ProtocolError('NEWKEYS', 'received before the key exchange method finished'));
     return new Promise((resolve) => {
       this.waiter = resolve;
     });
@@ -290,6 +292,7 @@ export class Handshake {
     if (!this.inKex || !this.peerKexInitReceived || this.newKeysReceived || this.peerNewKeysWaiting) {
       throw new ProtocolError('NEWKEYS', 'unexpected NEWKEYS');
     }
+    if (this.waiter) throw new ProtocolError('NEWKEYS', 'received while the key exchange method still expects a message');
     if (!this.incoming) {
       // Our side of the method is still running (e.g. host-key verification):
       // hold further packets until the new keys exist.
