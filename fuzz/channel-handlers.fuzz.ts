@@ -23,7 +23,7 @@
  * Transport.fail does), payloads out through send or the zero-copy
  * reserve/commit, backpressure through sender.writable and onDrain.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, describe, test } from 'vitest';
 import fc from 'fast-check';
 import { Connection } from '../src/channel/connection.ts';
 import type { Channel } from '../src/channel/channel.ts';
@@ -47,33 +47,13 @@ import { MAX_WINDOW } from '../src/channel/defaults.ts';
 import { SESSION_REQUESTS, type SessionRequestType } from '../src/channel/session-requests.ts';
 import { openSession, type Session } from '../src/channel/session-client.ts';
 import { serveSessions, type ServerSession } from '../src/channel/session-server.ts';
-import { checkAsync, ensure, expectAllowed, FuzzFailure, printStats, stat, timeoutFor, type ErrorClass } from './fuzz-config.ts';
+import { checkAsync, ensure, expectAllowed, FuzzFailure, printStats, stat, timeoutFor, watchStrayErrors, type ErrorClass } from './fuzz-config.ts';
 
 const ALLOWED: ErrorClass[] = [ProtocolError, WireError, LimitError];
 
-// ------------------------------------------------- stray errors
-
-const stray: unknown[] = [];
-const onStray = (e: unknown) => void stray.push(e);
-beforeAll(() => {
-  process.on('unhandledRejection', onStray);
-  process.on('uncaughtException', onStray);
-});
-afterAll(() => {
-  printStats();
-  process.off('unhandledRejection', onStray);
-  process.off('uncaughtException', onStray);
-});
-
+afterAll(printStats);
+const stray = watchStrayErrors();
 const tick = () => new Promise<void>((r) => setImmediate(r));
-
-async function noStray(what: string): Promise<void> {
-  await tick();
-  if (stray.length > 0) {
-    const e = stray.splice(0);
-    throw new FuzzFailure(`${what}: ${e.length} unhandled error(s): ${e.map((x) => (x instanceof Error ? `${x.constructor.name}: ${x.message}\n${x.stack}` : String(x))).join('\n')}`);
-  }
-}
 
 // ------------------------------------------------- the scripted transport
 
@@ -477,7 +457,7 @@ async function runScenario(sc: Scenario): Promise<void> {
   const res = await Promise.race([l.done, hang]);
   clearTimeout(timer);
   if (res === 'hang') throw new FuzzFailure('the session did not settle within 2 s of the connection closing');
-  await noStray('channel handlers');
+  await stray.assertNone('channel handlers');
 }
 
 describe('channel handlers on arbitrary peer messages', () => {
@@ -638,7 +618,7 @@ async function runModel(m: { window: number; maxPacket: number; highWater: numbe
   ensure(read === written, `read ${read} bytes of ${written} written`);
   ta.close();
   tb.close();
-  await noStray('window model');
+  await stray.assertNone('window model');
 }
 
 describe('window accounting (model)', () => {

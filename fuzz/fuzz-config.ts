@@ -11,6 +11,7 @@
  * FUZZ_STATS=1      print how often each outcome occurred
  */
 import fc from 'fast-check';
+import { afterAll, beforeAll } from 'vitest';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -146,6 +147,34 @@ export async function outcomeAsync<T>(allowed: readonly ErrorClass[], f: () => P
 /** Fails with `message` unless `cond`. */
 export function ensure(cond: unknown, message: string | (() => string)): asserts cond {
   if (!cond) throw new FuzzFailure(typeof message === 'string' ? message : message());
+}
+
+// ------------------------------------------------------------ stray errors
+
+/**
+ * Collects unhandled rejections and uncaught exceptions while a file's
+ * properties run (call at the top level of a fuzz file); `assertNone`
+ * fails with them, after letting pending ones surface.
+ */
+export function watchStrayErrors(): { assertNone(what: string): Promise<void> } {
+  const stray: unknown[] = [];
+  const onStray = (e: unknown) => void stray.push(e);
+  beforeAll(() => {
+    process.on('unhandledRejection', onStray);
+    process.on('uncaughtException', onStray);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onStray);
+    process.off('uncaughtException', onStray);
+  });
+  return {
+    async assertNone(what) {
+      await new Promise<void>((r) => setImmediate(r));
+      if (stray.length === 0) return;
+      const e = stray.splice(0);
+      throw new FuzzFailure(`${what}: ${e.length} unhandled error(s): ${e.map(describeThrown).join('\n')}`);
+    },
+  };
 }
 
 // ------------------------------------------------------------ shared helpers

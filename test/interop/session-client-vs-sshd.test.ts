@@ -78,7 +78,7 @@ describeOpenSSH('session client against sshd', () => {
     const t0 = performance.now();
     const r = await exec(connection, `cat ${dir}/a & cat ${dir}/b >&2; wait`, { maxOutput: 32 * MB });
     const ms = performance.now() - t0;
-    console.log(`40 MB of stdout+stderr from sshd in ${ms.toFixed(0)} ms (${(40 / (ms / 1000)).toFixed(0)} MB/s)`);
+    console.log(`40 MB of stdout+stderr from sshd in ${ms.toFixed(0)} ms (${(40 / (ms / 1000)).toFixed(0)} MB/s), ${connection.transport.cipherDescription.receive}`);
     expect(r.exitStatus).toBe(0);
     expect(r.stdout.length).toBe(a.length);
     expect(r.stderr.length).toBe(b.length);
@@ -98,7 +98,7 @@ describeOpenSSH('session client against sshd', () => {
     const t0 = performance.now();
     const r = await exec(connection, 'sha256sum', { stdin: input() });
     const ms = performance.now() - t0;
-    console.log(`200 MiB of stdin to sshd in ${ms.toFixed(0)} ms (${(200 / (ms / 1000)).toFixed(0)} MiB/s)`);
+    console.log(`200 MiB of stdin to sshd in ${ms.toFixed(0)} ms (${(200 / (ms / 1000)).toFixed(0)} MiB/s), ${connection.transport.cipherDescription.send}`);
     expect(r.exitStatus).toBe(0);
     expect(text(r.stdout)).toBe(`${hash.digest('hex')}  -\n`);
   }, 180_000);
