@@ -29,10 +29,12 @@ export class HopError extends Error {
     readonly hop: HopAddress,
     readonly stage: HopStage,
     cause: Error,
-    /** What happened, naming the hop; the cause's message is appended. */
+    /** What happened, naming the hop; the cause's message is appended, then the hint. */
     message: string,
+    /** What to check, e.g. "the jump host may have AllowTcpForwarding no". */
+    readonly hint?: string,
   ) {
-    super(`${message}: ${cause.message}`, { cause });
+    super(`${message}: ${cause.message}${hint === undefined ? '' : ` (${hint})`}`, { cause });
   }
 }
 
