@@ -78,6 +78,11 @@ class ScriptedTransport {
     this.closed = new Promise((r) => (this.resolveClosed = r));
   }
 
+  /** Transport.writable: false under backpressure. */
+  get writable(): boolean {
+    return this.sender.writable;
+  }
+
   private emit(p: Uint8Array): boolean {
     this.out.push(p);
     this.onSend?.(p);

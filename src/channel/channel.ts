@@ -14,7 +14,7 @@ export interface ChannelHost {
     commitPayload(length: number): boolean;
     send(payload: Uint8Array): boolean;
   };
-  /** False while the socket is applying backpressure: channels then queue instead of sending. */
+  /** False while the socket (or a key exchange's queue) is applying backpressure: channels then queue instead of sending. */
   readonly writable: boolean;
   /**
    * False once the transport has closed. The connection tells its channels
@@ -466,6 +466,8 @@ export class Channel {
 
   receiveRequest(req: IncomingRequest): void {
     const handler = this.onRequest;
+    // Counted from now: a close() the handler makes, even before it returns, waits for this reply.
+    if (req.wantReply) this.pendingReplies++;
     let result: boolean | Promise<boolean>;
     try {
       result = handler ? handler(req) : false;
@@ -475,24 +477,25 @@ export class Channel {
     if (!req.wantReply) return;
     // Replies go out in request order even when a handler is asynchronous (RFC 4254 §5.4).
     // A decision already made, with none pending before it, is answered at once: before
-    // anything the handler went on to send (output, exit-status, CLOSE).
-    if (typeof (result as { then?: unknown }).then !== 'function' && this.pendingReplies === 0) {
-      this.sendReply(result === true);
+    // anything the handler goes on to send (output, exit-status, CLOSE).
+    if (typeof (result as { then?: unknown }).then !== 'function' && this.pendingReplies === 1) {
+      this.replied(result === true);
       return;
     }
-    this.pendingReplies++;
     this.replyChain = this.replyChain
       .then(() => result)
       .then(
         (ok) => ok === true,
         () => false,
       )
-      .then((ok) => {
-        this.pendingReplies--;
-        this.sendReply(ok);
-        // A close() made while this reply was pending waited for it.
-        this.maybeSendEofAndClose();
-      });
+      .then((ok) => this.replied(ok));
+  }
+
+  private replied(ok: boolean): void {
+    this.pendingReplies--;
+    this.sendReply(ok);
+    // A close() made while this reply was pending waited for it.
+    this.maybeSendEofAndClose();
   }
 
   private sendReply(ok: boolean): void {

@@ -9,6 +9,9 @@ import type { Channel, IncomingRequest } from './channel.ts';
 import { utf8 } from '../wire/bytes.ts';
 import { EOW, type RequestCodec } from './session-requests.ts';
 
+/** Extended data type of stderr (RFC 4254 §5.2, SSH_EXTENDED_DATA_STDERR). */
+export const EXTENDED_DATA_STDERR = 1;
+
 /** OpenSSH sends eow@openssh.com only to OpenSSH peers, recognised by their banner (PROTOCOL §2.1). */
 const OPENSSH_PEER = /^SSH-2\.0-OpenSSH/;
 

@@ -12,7 +12,7 @@
 import type { Connection } from './connection.ts';
 import type { Channel, IncomingRequest } from './channel.ts';
 import { utf8 } from '../wire/bytes.ts';
-import { SessionChannel } from './session-channel.ts';
+import { EXTENDED_DATA_STDERR, SessionChannel } from './session-channel.ts';
 import {
   AUTH_AGENT_REQ,
   ENV,
@@ -29,9 +29,6 @@ import {
   type TerminalMode,
   type TerminalModeName,
 } from './session-requests.ts';
-
-/** Extended data type of stderr (RFC 4254 §5.2). */
-export const EXTENDED_DATA_STDERR = 1;
 
 export interface SessionOpenOptions {
   /** Our receive window and largest packet; default OpenSSH's session sizes (2 MiB, 32 KiB). */

@@ -9,12 +9,11 @@
  *     s.onExec = (command) => { s.write(`ran ${command}\n`); s.exit(0); return true; };
  *   });
  */
-import type { Connection } from './connection.ts';
+import type { Connection, IncomingChannelOpen } from './connection.ts';
 import type { Channel, IncomingRequest } from './channel.ts';
 import { OPEN_FAILURE } from './errors.ts';
 import { fromUtf8, utf8 } from '../wire/bytes.ts';
-import { SessionChannel } from './session-channel.ts';
-import { EXTENDED_DATA_STDERR } from './session-client.ts';
+import { EXTENDED_DATA_STDERR, SessionChannel } from './session-channel.ts';
 import {
   AUTH_AGENT_REQ,
   BREAK,
@@ -62,8 +61,7 @@ export type Decision = boolean | Promise<boolean>;
 export function serveSessions(connection: Connection, handler: (session: ServerSession) => void, opts: ServeSessionsOptions = {}): () => void {
   const max = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
   let open = 0;
-  const onOpen = connection.channelOpenHandlers.get('session');
-  const accept = (o: Parameters<NonNullable<typeof onOpen>>[0]): void => {
+  const accept = (o: IncomingChannelOpen): void => {
     if (open >= max) {
       o.reject(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, 'open failed');
       return;
@@ -182,8 +180,15 @@ export class ServerSession extends SessionChannel {
   private start(handler: (() => Decision) | undefined, program: SessionProgram): Decision {
     if (this.program || this.starting || !handler) return false;
     this.starting = true;
+    let result: Decision;
+    try {
+      result = handler();
+    } catch (e) {
+      this.starting = false;
+      throw e;
+    }
     return decide(
-      handler(),
+      result,
       () => (this.program = program),
       () => (this.starting = false),
     );

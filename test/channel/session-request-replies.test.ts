@@ -46,6 +46,20 @@ describe('request replies and CLOSE', () => {
     expect(seen).toEqual([MSG.CHANNEL_SUCCESS, MSG.CHANNEL_DATA, MSG.CHANNEL_EOF, MSG.CHANNEL_CLOSE]);
   });
 
+  test('close() inside the handler, before it returns its decision: CLOSE still follows the reply', async () => {
+    const { ch, seen, closed } = await open((c) => {
+      c.onRequest = () => {
+        c.write(Uint8Array.of(1));
+        c.close();
+        return true;
+      };
+    });
+    ch.onData = () => undefined;
+    await ch.request('exec', new Uint8Array(0));
+    await closed;
+    expect(seen).toEqual([MSG.CHANNEL_DATA, MSG.CHANNEL_EOF, MSG.CHANNEL_SUCCESS, MSG.CHANNEL_CLOSE]);
+  });
+
   test('close() while an asynchronous decision is pending: CLOSE waits for the reply; replies stay in order', async () => {
     let release!: () => void;
     const { ch, seen, closed } = await open((c) => {

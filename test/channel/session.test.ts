@@ -135,6 +135,21 @@ describe('session channels in memory', () => {
     expect(sessions[0]!.agentForwarding).toBe(true);
   });
 
+  test('a handler that throws refuses the request (FAILURE) and leaves the session usable', async () => {
+    let calls = 0;
+    const { client } = await serving((s) => {
+      s.onExec = () => {
+        if (calls++ === 0) throw new Error('handler bug');
+        s.exit(0);
+        return true;
+      };
+    });
+    const s = await openSession(client);
+    await expect(s.exec('first')).rejects.toBeInstanceOf(RequestFailedError);
+    await s.exec('second');
+    expect(await s.done).toEqual({ exitStatus: 0 });
+  });
+
   test('an asynchronous program decision: two racing exec requests, only the first runs', async () => {
     let runs = 0;
     const { client, sessions } = await serving((s) => {

@@ -156,10 +156,11 @@ describeOpenSSH('OpenSSH ssh against the hopssh session server', () => {
     return { ...r, server: server! };
   }
 
-  test('ssh host cmd: stdout, stderr and the exit code', async () => {
-    const r = await ssh(['127.0.0.1', 'hello']);
+  test('ssh host cmd: stdout, stderr and the exit code; the exec reply arrives though the command ended in its handler', async () => {
+    const r = await ssh(['-vv', '127.0.0.1', 'hello']);
     expect(r.stdout).toBe('hello from hopssh\n');
     expect(r.stderr).toContain('to stderr\n');
+    expect(r.stderr).toMatch(/exec request accepted on channel 0/);
     expect(r.code).toBe(7);
     expect(r.server.sessions[0]!.program).toMatchObject({ kind: 'exec', command: 'hello' });
   });
