@@ -105,9 +105,9 @@ export class Connection implements ChannelHost {
     });
   }
 
-  /** False while the socket applies backpressure. */
+  /** False while the socket applies backpressure or a key exchange's queue is half full (Transport.writable). */
   get writable(): boolean {
-    return this.transport.sender.writable;
+    return this.transport.writable;
   }
 
   /** False once the transport has closed (channels learn it through abort a moment later). */

@@ -386,6 +386,15 @@ export class Transport {
     return this.sender.writable;
   }
 
+  /**
+   * False when upper layers should hold their data: the stream is applying
+   * backpressure, or a key exchange is under way and its queue holds half its
+   * limit (send() returns false then too). onDrain follows either way.
+   */
+  get writable(): boolean {
+    return this.sender.writable && this.queuedBytes < this.maxQueuedBytes / 2;
+  }
+
   /** True when send() would go straight to the wire (no key exchange under way). */
   get canSendDirectly(): boolean {
     return !this.isClosed && this.handshake.firstDone && !this.handshake.inKex;
