@@ -14,6 +14,9 @@
  * text with hopssh's expander — whose results are checked against ssh's own
  * expansion through UserKnownHostsFile and the socket paths of LocalForward
  * and RemoteForward, which ssh -G prints expanded.
+ *
+ * Last, the command-line specs: -J, -L, -R and -D given to `ssh -G` and to
+ * hopssh's parsers give the same hops and forwardings, and the same refusals.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir, userInfo } from 'node:os';
@@ -22,8 +25,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findSsh, requireOpenSSH, run } from '../helpers/openssh.ts';
 import { nodeGlob } from '../jump/ssh-config-fs.ts';
 import { nodeFileSystem } from '../../src/io/node-file-system.ts';
-import { ConfigError } from '../../src/jump/errors.ts';
-import type { ForwardListen } from '../../src/jump/forward-spec.ts';
+import { ConfigError, SpecError } from '../../src/jump/errors.ts';
+import { parseDynamicForward, parseLocalForward, parseRemoteForward, type ForwardListen } from '../../src/jump/forward-spec.ts';
 import { parseJumpSpec } from '../../src/jump/jump-spec.ts';
 import { resolveConfig, type ConfigContext, type ResolvedConfig } from '../../src/jump/ssh-config.ts';
 import { CLIENT_TOKENS, connectionHash, expandTilde, expandTokens, PROXY_TOKENS, type TokenValues } from '../../src/jump/tokens.ts';
@@ -559,5 +562,62 @@ describeOpenSSH('ssh_config: hopssh resolveConfig vs ssh -G', () => {
     expect(files[1]).toBe('%literal');
     expect(ssh.dump.get('userknownhostsfile')).toEqual([files.join(' ')]);
     expect(ours.localForwards.some((f) => 'path' in f.listen && f.listen.path.endsWith('/local_acc.sock'))).toBe(true);
+  });
+});
+
+/** Command-line specs given to ssh -G and to hopssh's parsers; ssh's refusals must be hopssh's too. */
+const SPECS: readonly (readonly [flag: '-J' | '-L' | '-R' | '-D', spec: string])[] = [
+  ['-J', 'jump'],
+  ['-J', 'alice@jump:2222,bob@[2001:db8::1]:22,ssh://carol@third:2200'],
+  ['-J', 'a;b'],
+  ['-J', 'a,,b'],
+  ['-J', 'host:0'],
+  ['-J', '@host'],
+  ['-J', 'ssh://h/path'],
+  ['-L', '8080:localhost:80'],
+  ['-L', '*:8080:[2001:db8::5]:443'],
+  ['-L', ':8080:db:5432'],
+  ['-L', '8080:/run/remote.sock'],
+  ['-L', '/tmp/local.sock:db:5432'],
+  ['-L', '/tmp/local.sock:/run/remote.sock'],
+  ['-L', '[/tmp/with:colon.sock]:db:1'],
+  ['-L', '0:h:80'],
+  ['-L', '8080:h'],
+  ['-L', '8080'],
+  ['-R', '9000:localhost:22'],
+  ['-R', '0:localhost:22'],
+  ['-R', '9000'],
+  ['-R', '[::]:9000'],
+  ['-R', '/run/remote.sock:/run/local.sock'],
+  ['-R', '9000:h'],
+  ['-D', '1080'],
+  ['-D', 'localhost:1080'],
+  ['-D', '[::1]:1080'],
+  ['-D', '0'],
+  ['-D', 'a:b:c'],
+];
+
+describeOpenSSH('command-line specs: hopssh parsers vs ssh -G', () => {
+  test.each(SPECS)('%s %s', async (flag, spec) => {
+    const r = await run([findSsh(), '-G', '-F', 'none', flag, spec, 'x'], { timeoutMs: 15_000 });
+    const dump = parseDump(r.stdout);
+    const ours = (() => {
+      try {
+        if (flag === '-J') return parseJumpSpec(spec, { strict: true });
+        if (flag === '-L') return [parseLocalForward(spec)].map((f) => `${formatListen(f.listen)} ${formatTarget(f.to)}`);
+        if (flag === '-R') return [parseRemoteForward(spec)].map((f) => `${formatListen(f.listen)} ${formatTarget(f.to)}`);
+        return [formatListen(parseDynamicForward(spec).listen)];
+      } catch (e) {
+        if (e instanceof SpecError) return undefined;
+        throw e;
+      }
+    })();
+    if (r.code !== 0) {
+      expect(ours, `ssh refused ${flag} ${spec}: ${r.stderr}`).toBeUndefined();
+      return;
+    }
+    const key = { '-J': 'proxyjump', '-L': 'localforward', '-R': 'remoteforward', '-D': 'dynamicforward' }[flag];
+    const theirs = flag === '-J' ? parseJumpSpec(dump.get(key)![0]!) : dump.get(key);
+    expect(ours).toEqual(theirs);
   });
 });
