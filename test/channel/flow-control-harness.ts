@@ -204,6 +204,8 @@ export class SlowConsumer {
 export class MeteredStream implements ByteStream {
   written = 0;
   delivered = 0;
+  /** Times write() returned false (backpressure reached this stream). */
+  refusals = 0;
   constructor(readonly inner: ByteStream) {}
   start(h: ByteStreamHandler): void {
     this.inner.start({
@@ -218,7 +220,9 @@ export class MeteredStream implements ByteStream {
   }
   write(data: Uint8Array): boolean {
     this.written += data.length;
-    return this.inner.write(data);
+    const ok = this.inner.write(data);
+    if (!ok) this.refusals++;
+    return ok;
   }
   pause(): void {
     this.inner.pause();
