@@ -13,12 +13,12 @@ import { MAX_INCLUDE_DEPTH, resolveConfig, type ConfigContext, type ResolveOptio
 
 const HOME = '/home/alice';
 
-function context(files: Record<string, string>, extra: Partial<ConfigContext> = {}): ConfigContext & { fs: MemoryFileSystem } {
+function context(files: Record<string, string>, extra: Partial<Omit<ConfigContext, 'fs'>> = {}): ConfigContext & { fs: MemoryFileSystem } {
   const fs = new MemoryFileSystem(files, HOME);
-  return { fs, glob: memoryGlob(fs), localUser: 'alice', home: HOME, localHostName: 'laptop.lan', uid: 1000, env: { HOME }, ...extra };
+  return { glob: memoryGlob(fs), localUser: 'alice', home: HOME, localHostName: 'laptop.lan', uid: 1000, env: { HOME }, ...extra, fs };
 }
 
-async function resolve(files: Record<string, string>, host: string, extra: Partial<ConfigContext> = {}, opts?: ResolveOptions) {
+async function resolve(files: Record<string, string>, host: string, extra: Partial<Omit<ConfigContext, 'fs'>> = {}, opts?: ResolveOptions) {
   return resolveConfig(host, context(files, extra), opts);
 }
 
