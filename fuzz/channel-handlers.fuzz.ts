@@ -483,23 +483,25 @@ type ModelAction =
   | { k: 'kex' }
   | { k: 'nokex' };
 
-const modelActionArb: fc.Arbitrary<ModelAction> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ k: fc.constant('write' as const), n: fc.integer({ min: 0, max: 50_000 }) }) },
-  { weight: 8, arbitrary: fc.record({ k: fc.constant('deliver' as const), dir: fc.constantFrom('ab' as const, 'ba' as const), n: fc.integer({ min: 1, max: 20 }) }) },
-  { weight: 1, arbitrary: fc.constant({ k: 'pause' as const }) },
-  { weight: 2, arbitrary: fc.constant({ k: 'resume' as const }) },
-  { weight: 1, arbitrary: fc.constant({ k: 'block' as const }) },
-  { weight: 2, arbitrary: fc.constant({ k: 'unblock' as const }) },
-  { weight: 1, arbitrary: fc.constant({ k: 'kex' as const }) },
-  { weight: 1, arbitrary: fc.constant({ k: 'nokex' as const }) },
-);
+/** Model steps; a write is at most `maxWrite` bytes. */
+const modelActionArb = (maxWrite: number): fc.Arbitrary<ModelAction> =>
+  fc.oneof(
+    { weight: 5, arbitrary: fc.record({ k: fc.constant('write' as const), n: fc.integer({ min: 0, max: maxWrite }) }) },
+    { weight: 8, arbitrary: fc.record({ k: fc.constant('deliver' as const), dir: fc.constantFrom('ab' as const, 'ba' as const), n: fc.integer({ min: 1, max: 20 }) }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'pause' as const }) },
+    { weight: 2, arbitrary: fc.constant({ k: 'resume' as const }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'block' as const }) },
+    { weight: 2, arbitrary: fc.constant({ k: 'unblock' as const }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'kex' as const }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'nokex' as const }) },
+  );
 
-const modelArb = fc.record({
-  window: fc.integer({ min: 1, max: 200_000 }),
-  maxPacket: fc.integer({ min: 1, max: 40_000 }),
-  highWater: fc.integer({ min: 1, max: 100_000 }),
-  actions: fc.array(modelActionArb, { maxLength: 80, size: 'large' }),
-});
+// Writes are bounded by the packet size the window allows, so that a run stays within some 20 000 packets.
+const modelArb = fc
+  .record({ window: fc.integer({ min: 1, max: 200_000 }), maxPacket: fc.integer({ min: 1, max: 40_000 }), highWater: fc.integer({ min: 1, max: 100_000 }) })
+  .chain((sizes) =>
+    fc.array(modelActionArb(Math.min(50_000, 250 * Math.min(sizes.window, sizes.maxPacket))), { maxLength: 80, size: 'large' }).map((actions) => ({ ...sizes, actions })),
+  );
 
 /** The byte at stream position i (a pattern that shows reordering and loss). */
 const byteAt = (i: number) => (i * 31 + (i >>> 8)) & 0xff;
