@@ -30,6 +30,7 @@ import type { DynamicForwardSpec, ForwardListen, LocalForwardSpec, RemoteForward
 import type { Endpoint } from '../channel/forwarding-endpoint.ts';
 import type { HostSpec } from './jump-spec.ts';
 import { lexConfigLine, type ConfigLine } from './ssh-config-lexer.ts';
+import { hasGlobWildcards } from './ssh-config-glob.ts';
 import { evaluateMatch, type MatchExec } from './ssh-config-match.ts';
 import {
   applyOption,
@@ -52,7 +53,11 @@ export type { AddKeysToAgent, CanonicalizeHostname, EnvAssignment, IgnoredKeywor
 export interface ConfigContext {
   /** Reads the files; `stat`, when present, enables ssh's owner/permission check of the user's files (with `uid`). */
   readonly fs: Pick<FileSystem, 'readFile'> & Partial<Pick<FileSystem, 'stat'>>;
-  /** Expands an Include pattern holding glob(7) wildcards (`*`, `?`, `[`) to the existing paths, sorted. Needed only for such patterns. */
+  /**
+   * Expands an Include pattern holding glob(7) wildcards (`*`, `?`, `[`) to
+   * the existing paths, sorted (`expandGlob` of ssh-config-glob.ts over a
+   * directory lister does it). Needed only for such patterns.
+   */
   readonly glob?: (pattern: string) => Promise<readonly string[]>;
   /** The local user's name (`%u`, Match localuser, the default User). */
   readonly localUser: string;
@@ -293,7 +298,7 @@ class Pass {
         throw e;
       }
       let paths: readonly string[] = [pattern];
-      if (/[*?[]/.test(pattern)) {
+      if (hasGlobWildcards(pattern)) {
         if (this.ctx.glob === undefined) fail(`Include ${JSON.stringify(arg)}: wildcards need a glob function in the configuration context`);
         paths = await this.ctx.glob(pattern);
       }

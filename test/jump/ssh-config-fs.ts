@@ -1,62 +1,26 @@
 /**
- * glob(7) for the ssh_config tests and fuzz targets: Include patterns over a
- * MemoryFileSystem, and over the real file system (Node 20 has no fs.glob).
- * `*` and `?` do not match `/` nor a leading `.`; `[...]` and `[!...]` are
- * character classes. Results are sorted, as glob(3) sorts them.
+ * Include's glob (src/jump/ssh-config-glob.ts) for the ssh_config tests and
+ * fuzz targets: over a MemoryFileSystem's files, and over the real file
+ * system.
  */
 import { readdir } from 'node:fs/promises';
 import type { MemoryFileSystem } from '../helpers/memory-file-system.ts';
+import { expandGlob } from '../../src/jump/ssh-config-glob.ts';
 
-/** The RegExp one path component of a glob pattern stands for. */
-function componentRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, close);
-      const negated = body.startsWith('!');
-      if (negated) body = body.slice(1);
-      re += `[${negated ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-      i = close;
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  // A leading dot is matched only by a literal dot.
-  return new RegExp(glob.startsWith('.') ? `^${re}$` : `^(?!\\.)${re}$`);
+/** The names directly in `dir` among the MemoryFileSystem's paths (files and directories). */
+function memoryList(fs: MemoryFileSystem, dir: string): string[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const names = new Set<string>();
+  for (const p of fs.files.keys()) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split('/')[0]!);
+  return [...names];
 }
 
-/** Whether `path` matches the glob `pattern`, component by component. */
-export function globMatches(pattern: string, path: string): boolean {
-  const p = pattern.split('/');
-  const s = path.split('/');
-  return p.length === s.length && p.every((g, i) => componentRegExp(g).test(s[i]!));
-}
-
-/** Include's glob over a MemoryFileSystem's files. */
+/** Include's glob over a MemoryFileSystem. */
 export function memoryGlob(fs: MemoryFileSystem): (pattern: string) => Promise<string[]> {
-  return async (pattern) => [...fs.files.keys()].filter((p) => globMatches(pattern, p)).sort();
+  return (pattern) => expandGlob(pattern, async (dir) => memoryList(fs, dir));
 }
 
-/** Include's glob over the real file system (absolute patterns). */
-export async function nodeGlob(pattern: string): Promise<string[]> {
-  let found = [''];
-  for (const part of pattern.split('/').slice(1)) {
-    const next: string[] = [];
-    for (const dir of found) {
-      if (!/[*?[]/.test(part)) {
-        next.push(`${dir}/${part}`);
-        continue;
-      }
-      const names = await readdir(dir || '/').catch(() => [] as string[]);
-      for (const n of names) if (componentRegExp(part).test(n)) next.push(`${dir}/${n}`);
-    }
-    found = next;
-  }
-  return found.sort();
+/** Include's glob over the real file system. */
+export function nodeGlob(pattern: string): Promise<string[]> {
+  return expandGlob(pattern, (dir) => readdir(dir));
 }
