@@ -179,7 +179,7 @@ export interface ResolvedConfig {
 
 /** How deep Include may nest (OpenSSH READCONF_MAX_DEPTH). */
 export const MAX_INCLUDE_DEPTH = 16;
-/** Most files one pass reads, so that wide Include globs cannot make resolution unbounded. */
+/** Most files read through one configuration file and its Includes, so that wide Include globs cannot make resolution unbounded. */
 export const MAX_FILES_READ = 1024;
 
 const DEFAULT_IDENTITY_FILES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_dsa'];
@@ -374,6 +374,11 @@ function commandLineSetting<T>(value: T): Setting<T> {
   return { value, file: COMMAND_LINE, line: 0 };
 }
 
+/** A built-in default, as a Setting (for the error of a default that cannot be expanded). */
+function defaultSetting<T>(value: T): Setting<T> {
+  return { value, file: '(default)', line: 0 };
+}
+
 /**
  * Resolves the options for `host` (the host as given: a Host alias or a
  * name). Throws ConfigError (file and line) for a malformed or unreadable
@@ -428,9 +433,9 @@ function finish(ctx: ConfigContext, o: ConfigOptions, host: string, hostName: st
   const expandFile = (s: Setting<string>) => expand(s, CLIENT_TOKENS, true);
   const filesOf = (s: Setting<readonly string[]>) => s.value.map((value) => ({ value, file: s.file, line: s.line }));
   const noneOr = (s: Setting<readonly string[]> | undefined, defaults: readonly string[]) =>
-    s === undefined ? defaults.map((value) => commandLineSetting(value)) : s.value[0]!.toLowerCase() === 'none' ? [] : filesOf(s);
+    s === undefined ? defaults.map(defaultSetting) : s.value[0]!.toLowerCase() === 'none' ? [] : filesOf(s);
 
-  const identityFiles = o.identityFiles.length > 0 ? o.identityFiles : DEFAULT_IDENTITY_FILES.map((f) => commandLineSetting(`~/.ssh/${f}`));
+  const identityFiles = o.identityFiles.length > 0 ? o.identityFiles : DEFAULT_IDENTITY_FILES.map((f) => defaultSetting(`~/.ssh/${f}`));
   const proxyCommand = o.proxyCommand === undefined || o.proxyCommand.value.toLowerCase() === 'none' ? undefined : expand(o.proxyCommand, PROXY_TOKENS, false);
   const jump = o.proxyJump;
   const proxyJump =
@@ -468,7 +473,8 @@ function finish(ctx: ConfigContext, o: ConfigOptions, host: string, hostName: st
     connectTimeout: o.connectTimeout?.value,
     serverAliveInterval: o.serverAliveInterval?.value ?? 0,
     serverAliveCountMax: o.serverAliveCountMax?.value ?? 3,
-    forwardAgent: typeof forwardAgent === 'string' && !forwardAgent.startsWith('$') ? expandFile({ ...o.forwardAgent!, value: forwardAgent }) : forwardAgent,
+    // `$NAME` names the variable holding the socket (kept as is); a path, `${VAR}` included, is expanded.
+    forwardAgent: typeof forwardAgent === 'string' && !/^\$(?!\{)/.test(forwardAgent) ? expandFile({ ...o.forwardAgent!, value: forwardAgent }) : forwardAgent,
     localForwards: clearAllForwardings ? [] : o.localForwards.map((s) => ({ listen: listen(s, s.value.listen), to: target(s, s.value.to) })),
     remoteForwards: clearAllForwardings
       ? []

@@ -267,7 +267,8 @@ Host *
   ProxyJump fallback
 `,
     },
-    hosts: ['target', 'j1', 'j2', 'j3', 'v6', 'pj-then-pc', 'pc-then-pj', 'pcnone-then-pj', 'pjnone-then-pc', 'pjnone-then-pj', 'tokens', 'other'],
+    // Each hop as the chain resolves it: its own name, with the user and port the ProxyJump spec gives (ssh -l, -p).
+    hosts: ['target', 'j1', { host: 'j2', user: 'ops', port: 2222 }, { host: 'j3', user: 'u@x', port: 2200 }, 'j2', 'j3', 'v6', 'pj-then-pc', 'pc-then-pj', 'pcnone-then-pj', 'pjnone-then-pc', 'pjnone-then-pj', 'tokens', 'other'],
   },
   'values of every resolved option': {
     files: {

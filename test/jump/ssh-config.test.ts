@@ -276,6 +276,7 @@ describe('options', () => {
     expect(r).toMatchObject({ addKeysToAgent: { mode: 'yes', lifetime: 3600 }, forwardAgent: `${HOME}/agent.sock`, connectTimeout: 120, logLevel: 'DEBUG1', batchMode: true, strictHostKeyChecking: 'no' });
     expect((await resolve({ [USER]: 'AddKeysToAgent confirm\n' }, 'h')).addKeysToAgent).toEqual({ mode: 'confirm' });
     expect((await resolve({ [USER]: 'ForwardAgent $SSH_AUTH_SOCK\n' }, 'h')).forwardAgent).toBe('$SSH_AUTH_SOCK');
+    expect((await resolve({ [USER]: 'ForwardAgent ${HOME}/agent_%u.sock\n' }, 'h')).forwardAgent).toBe(`${HOME}/agent_alice.sock`);
     await expect(resolve({ [USER]: 'AddKeysToAgent confirm soon\n' }, 'h')).rejects.toBeInstanceOf(ConfigError);
     await expect(resolve({ [USER]: 'AddKeysToAgent yes 5m\n' }, 'h')).rejects.toBeInstanceOf(ConfigError);
   });
