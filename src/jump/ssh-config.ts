@@ -195,7 +195,7 @@ interface FileFlags {
   readonly neverMatch: boolean;
 }
 
-/** One pass over the configuration files. */
+/** Reading one configuration file, and the files it includes, in one pass. */
 class Pass {
   private filesRead = 0;
   private readonly stack: string[] = [];
@@ -245,7 +245,12 @@ class Pass {
     const { uid } = this.ctx;
     const stat = this.ctx.fs.stat;
     if (uid === undefined || stat === undefined) return;
-    const st = await stat.call(this.ctx.fs, path);
+    let st: { mode: number; uid: number };
+    try {
+      st = await stat.call(this.ctx.fs, path);
+    } catch (e) {
+      throw new ConfigError(path, 0, `cannot stat: ${(e as Error).message}`, { cause: e });
+    }
     if ((st.uid !== 0 && st.uid !== uid) || (st.mode & 0o022) !== 0) throw new ConfigError(path, 0, 'bad owner or permissions (must be owned by the user or root, and not writable by group or others)');
   }
 
