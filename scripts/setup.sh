@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything hopssh's programs and tests need on a fresh Debian machine with Node:
-# 1. OpenSSH (sshd, ssh, ssh-keygen) and iproute2 from apt when missing — as
+# 1. OpenSSH (sshd, ssh, ssh-keygen), iproute2 and rsync (hopssh's `rsync -e` test) from apt when missing — as
 #    root, or through passwordless sudo;
 # 2. `npm ci` when node_modules is missing or older than package-lock.json.
 # `npm start` and `npm test` run it first, so each is a one-command quick start.
@@ -16,7 +16,7 @@ have() {
   return 1
 }
 
-if ! have sshd || ! have ssh || ! have ssh-keygen || ! have ip; then
+if ! have sshd || ! have ssh || ! have ssh-keygen || ! have ip || ! have rsync; then
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
@@ -26,14 +26,14 @@ if ! have sshd || ! have ssh || ! have ssh-keygen || ! have ip; then
     fi
   fi
   if [ "${sudo[0]:-}" = unavailable ]; then
-    echo "setup: OpenSSH/iproute2 missing and not root (no passwordless sudo): not installing; interop tests will fail under CI" >&2
+    echo "setup: OpenSSH/iproute2/rsync missing and not root (no passwordless sudo): not installing; interop tests will fail under CI" >&2
   elif command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing openssh-server openssh-client iproute2" >&2
+    echo "setup: installing openssh-server openssh-client iproute2 rsync" >&2
     "${sudo[@]}" apt-get update
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      openssh-server openssh-client iproute2
+      openssh-server openssh-client iproute2 rsync
   else
-    echo "setup: OpenSSH/iproute2 missing and no apt-get: install them by hand" >&2
+    echo "setup: OpenSSH/iproute2/rsync missing and no apt-get: install them by hand" >&2
   fi
 fi
 
