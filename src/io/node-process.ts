@@ -99,6 +99,10 @@ class NodeSpawnedProcess implements SpawnedProcess {
     this.stream = new ChildStream(this, this.child);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   kill(signal = 'SIGHUP'): void {
     if (this.done) return;
     this.child.kill(signal as NodeJS.Signals);

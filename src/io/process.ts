@@ -31,6 +31,8 @@ export interface ProcessExit {
 export interface SpawnedProcess {
   /** The command line given to spawn(). */
   readonly command: string;
+  /** The process id, where the runtime has one and the process started. */
+  readonly pid: number | undefined;
   /** stdin (write, end) and stdout (data, end). close() also ends the process (see kill). */
   readonly stream: ByteStream;
   /** Resolves once the process has exited, or failed to start. */

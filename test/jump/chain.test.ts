@@ -354,7 +354,7 @@ function memorySpawner(network: Network, parse: (command: string) => { host: str
           s.start({ data: (d) => theirs.write(d.slice()), drain: () => undefined, end: () => theirs.end(), close: () => theirs.close() });
         });
       }
-      const p: SpawnedProcess = { command, stream: ours, exited, kill: () => exit({ code: null, signal: 'SIGHUP' }) };
+      const p: SpawnedProcess = { command, pid: undefined, stream: ours, exited, kill: () => exit({ code: null, signal: 'SIGHUP' }) };
       return p;
     },
   };
