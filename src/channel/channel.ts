@@ -478,7 +478,8 @@ export class Channel {
     // Replies go out in request order even when a handler is asynchronous (RFC 4254 §5.4).
     // A decision already made, with none pending before it, is answered at once: before
     // anything the handler goes on to send (output, exit-status, CLOSE).
-    if (typeof (result as { then?: unknown }).then !== 'function' && this.pendingReplies === 1) {
+    const pending = typeof result === 'object' && result !== null && typeof result.then === 'function';
+    if (!pending && this.pendingReplies === 1) {
       this.replied(result === true);
       return;
     }

@@ -46,6 +46,15 @@ describe('request replies and CLOSE', () => {
     expect(seen).toEqual([MSG.CHANNEL_SUCCESS, MSG.CHANNEL_DATA, MSG.CHANNEL_EOF, MSG.CHANNEL_CLOSE]);
   });
 
+  test('a handler returning nothing (plain JavaScript) refuses the request; null and thenables are handled', async () => {
+    const { ch } = await open((c) => {
+      c.onRequest = (r) => (r.type === 'nothing' ? undefined : r.type === 'null' ? null : { then: (ok: (v: boolean) => void) => ok(true) }) as never;
+    });
+    await expect(ch.request('nothing', new Uint8Array(0))).rejects.toBeInstanceOf(RequestFailedError);
+    await expect(ch.request('null', new Uint8Array(0))).rejects.toBeInstanceOf(RequestFailedError);
+    await ch.request('thenable', new Uint8Array(0));
+  });
+
   test('close() inside the handler, before it returns its decision: CLOSE still follows the reply', async () => {
     const { ch, seen, closed } = await open((c) => {
       c.onRequest = () => {
