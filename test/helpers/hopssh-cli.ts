@@ -1,0 +1,140 @@
+/**
+ * Running the `hopssh` program (bin/hopssh.js) in tests against a real sshd:
+ * a server with an ed25519 host key, a client key in its authorized_keys,
+ * and an ssh_config file (`-F`) that gives every host that key, a
+ * known_hosts file holding the server's key, no agent and BatchMode — the
+ * same isolation runSsh gives OpenSSH's ssh.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { registerDir, unregisterDir } from './cleanup.ts';
+import { generateKey, type GeneratedKey } from './keygen.ts';
+import { run, type RunResult } from './run.ts';
+import { startSshd, type SshdOptions, type SshdServer } from './sshd.ts';
+import { knownHostsLines, writeKnownHosts } from './ssh-client.ts';
+
+/** Absolute path of bin/hopssh.js. */
+export const HOPSSH_BIN = resolve(fileURLToPath(new URL('../../bin/hopssh.js', import.meta.url)));
+/** Absolute path of the TypeScript entry (for Bun and Deno). */
+export const HOPSSH_SOURCE = resolve(fileURLToPath(new URL('../../src/cli/hopssh.ts', import.meta.url)));
+
+/** The name tests log in as: the user running them (sshd runs as the same user when not root). */
+export const LOGIN = userInfo().username;
+
+/** A temporary directory removed by the returned function (and at process exit). */
+export async function tempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  registerDir(dir);
+  return {
+    dir,
+    remove: async () => {
+      await rm(dir, { recursive: true, force: true });
+      unregisterDir(dir);
+    },
+  };
+}
+
+export interface CliHost {
+  sshd: SshdServer;
+  /** The directory holding the key, known_hosts and config (removed by stop()). */
+  dir: string;
+  key: GeneratedKey;
+  /** The ssh_config file for -F. */
+  configPath: string;
+  knownHostsPath: string;
+  /** `-F config -p port user@127.0.0.1`: the arguments that reach the server. */
+  target: string[];
+  stop(): Promise<void>;
+}
+
+/** ssh_config text giving every host the test key and known_hosts file, no agent, and no questions. */
+export function isolatedConfig(keyPath: string, knownHostsPath: string, extra: readonly string[] = []): string {
+  return [
+    'Host *',
+    `  IdentityFile ${keyPath}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${knownHostsPath}`,
+    '  GlobalKnownHostsFile /dev/null',
+    '  IdentityAgent none',
+    '  BatchMode yes',
+    '  StrictHostKeyChecking yes',
+    ...extra.map((l) => `  ${l}`),
+    '',
+  ].join('\n');
+}
+
+/** Starts sshd (LogLevel INFO: no debug text in sessions) with a client key authorized for LOGIN. */
+export async function startCliHost(opts: SshdOptions & { configLines?: readonly string[] } = {}): Promise<CliHost> {
+  const { dir, remove } = await tempDir('hop-cli-');
+  const key = await generateKey('ed25519', join(dir, 'id_ed25519'));
+  const sshd = await startSshd({
+    hostKeys: ['ed25519'],
+    ...opts,
+    config: ['LogLevel INFO', ...(typeof opts.config === 'string' ? [opts.config] : (opts.config ?? []))],
+    authorizedKeys: { ...opts.authorizedKeys, [LOGIN]: key.publicKeyLine },
+  });
+  const knownHostsPath = join(dir, 'known_hosts');
+  await writeKnownHosts(knownHostsPath, knownHostsLines(sshd));
+  const configPath = join(dir, 'config');
+  await writeFile(configPath, isolatedConfig(key.path, knownHostsPath, opts.configLines), { mode: 0o644 });
+  return {
+    sshd,
+    dir,
+    key,
+    configPath,
+    knownHostsPath,
+    target: ['-F', configPath, '-p', String(sshd.port), `${LOGIN}@127.0.0.1`],
+    stop: async () => {
+      await sshd.stop();
+      await remove();
+    },
+  };
+}
+
+/** The environment hopssh runs with in tests: no agent, no askpass, no display unless given. */
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['SSH_AUTH_SOCK', 'SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE', 'DISPLAY', 'WAYLAND_DISPLAY']) delete env[k];
+  return { ...env, ...extra };
+}
+
+export interface RunHopsshOptions {
+  input?: string | Uint8Array;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Run under this runtime: node (default, through bin/hopssh.js), bun or deno (the TypeScript entry). */
+  runtime?: 'node' | 'bun' | 'deno';
+  /** Prefix argv (e.g. `ip netns exec ns`). */
+  prefix?: readonly string[];
+}
+
+const BIN_DIR = resolve(fileURLToPath(new URL('../../node_modules/.bin/', import.meta.url)));
+
+/** argv that runs hopssh with `args` under a runtime. */
+export function hopsshArgv(args: readonly string[], runtime: RunHopsshOptions['runtime'] = 'node'): string[] {
+  if (runtime === 'bun') return [join(BIN_DIR, 'bun'), HOPSSH_SOURCE, ...args];
+  if (runtime === 'deno') return [join(BIN_DIR, 'deno'), 'run', '-A', '--quiet', HOPSSH_SOURCE, ...args];
+  return [process.execPath, HOPSSH_BIN, ...args];
+}
+
+/** Runs hopssh to completion. */
+export function runHopssh(args: readonly string[], opts: RunHopsshOptions = {}): Promise<RunResult> {
+  return run([...(opts.prefix ?? []), ...hopsshArgv(args, opts.runtime)], {
+    input: opts.input ?? '',
+    env: cliEnv(opts.env),
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  });
+}
+
+/** A shell script at `path` that runs hopssh (for `scp -S`, `rsync -e`, ProxyCommand), executable. */
+export async function writeHopsshWrapper(path: string): Promise<string> {
+  await writeFile(path, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(HOPSSH_BIN)} "$@"\n`, { mode: 0o755 });
+  return path;
+}
+
+/** Everything a result printed, for assertion messages. */
+export function describeRun(r: RunResult): string {
+  return `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ' (timed out)' : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}

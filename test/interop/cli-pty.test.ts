@@ -1,0 +1,152 @@
+/**
+ * hopssh on a terminal, driven through a pseudo-terminal made by script(1)
+ * (Node has no pty): `-tt` and the automatic pty of a login shell, the
+ * remote side seeing a tty of the local terminal's size and TERM, a resize
+ * (stty on the local pty, then SIGWINCH) reaching it as window-change, raw
+ * mode (keys go to the remote line discipline), the escape sequence `~.`,
+ * and a password asked on the terminal without echo.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ensureTestUser, requireOpenSSH, run, startSshd } from '../helpers/openssh.ts';
+import { cliEnv, HOPSSH_BIN, startCliHost, tempDir, type CliHost } from '../helpers/hopssh-cli.ts';
+
+const describeOpenSSH = requireOpenSSH();
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A command running on its own pseudo-terminal (script -qefc), with its output collected. */
+class OnTerminal {
+  readonly child: ChildProcessWithoutNullStreams;
+  output = '';
+  readonly exited: Promise<number | null>;
+  private waiters: (() => void)[] = [];
+
+  constructor(shellCommand: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn('script', ['-qefc', shellCommand, '/dev/null'], { env, stdio: 'pipe' });
+    this.child.stdout.on('data', (b: Buffer) => {
+      this.output += b.toString('latin1');
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.child.stderr.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Resolves once the output matches `re`; rejects after `timeoutMs` with the output so far. */
+  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.output.match(re);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`no ${re} in terminal output within ${timeoutMs} ms:\n${JSON.stringify(this.output)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  type(text: string): void {
+    this.child.stdin.write(text);
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+describeOpenSSH('hopssh on a terminal', () => {
+  let host: CliHost;
+  let dir: string;
+  let removeDir: () => Promise<void>;
+
+  beforeAll(async () => {
+    host = await startCliHost();
+    ({ dir, remove: removeDir } = await tempDir('hop-cli-pty-'));
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await removeDir?.();
+  });
+
+  const hopssh = (args: readonly string[]) => [process.execPath, HOPSSH_BIN, ...args].map(shellQuote).join(' ');
+
+  test('-tt: the remote side sees a tty of the terminal\'s size and TERM; a resize (stty + SIGWINCH) reaches it; the exit status comes back', async () => {
+    const ttyFile = join(dir, 'tty');
+    const pidFile = join(dir, 'pid');
+    const remote = 'tty >/dev/null && echo IS-A-TTY; echo "TERM=$TERM"; stty size; while [ "$(stty size)" = "33 91" ]; do sleep 0.1; done; echo "NEW $(stty size)"; exit 5';
+    const t = new OnTerminal(
+      `tty > ${ttyFile}; echo $$ > ${pidFile}; stty cols 91 rows 33; exec ${hopssh(['-tt', ...host.target, remote])}`,
+      cliEnv({ TERM: 'xterm-256color' }),
+    );
+    try {
+      await t.waitFor(/33 91/);
+      expect(t.output).toContain('IS-A-TTY');
+      expect(t.output).toContain('TERM=xterm-256color');
+      const tty = (await readFile(ttyFile, 'utf8')).trim();
+      const pid = (await readFile(pidFile, 'utf8')).trim();
+      // Change the size of the local pty, then tell hopssh as the terminal would.
+      const r = await run(['stty', '-F', tty, 'cols', '120', 'rows', '40']);
+      expect(r.code, r.stderr).toBe(0);
+      process.kill(Number(pid), 'SIGWINCH');
+      await t.waitFor(/NEW 40 120/);
+      expect(await t.exited).toBe(5);
+      // Raw mode without output processing: the remote pty's CR LF arrives as sent, not as CR CR LF.
+      expect(t.output).not.toContain('\r\r\n');
+      expect(t.output).toMatch(/Connection to 127\.0\.0\.1 closed\.\r\n$/);
+    } finally {
+      t.kill();
+    }
+  });
+
+  test('a login shell gets a pty by itself (stdin is a terminal); keys go to the remote line discipline', async () => {
+    const t = new OnTerminal(hopssh(host.target), cliEnv({ TERM: 'dumb', PS1: '' }));
+    try {
+      await t.waitFor(/\$ |# /);
+      // ^U (kill line) is done by the remote pty: raw mode passes it on.
+      t.type('echo wrong\x15echo $((6*7)); exit 3\r');
+      await t.waitFor(/\r\n42\r\n/);
+      expect(await t.exited).toBe(3);
+      expect(t.output).not.toContain('wrong\r\n');
+    } finally {
+      t.kill();
+    }
+  });
+
+  test('~. disconnects (255), ~ inside a line is sent', async () => {
+    const t = new OnTerminal(hopssh(['-tt', ...host.target, 'cat']), cliEnv());
+    try {
+      t.type('a~b\r');
+      await t.waitFor(/a~b\r\n.*a~b\r\n/s);
+      t.type('~.');
+      expect(await t.exited).toBe(255);
+      expect(t.output).toMatch(/Connection to 127\.0\.0\.1 closed\.\r\n$/);
+    } finally {
+      t.kill();
+    }
+  });
+
+  test('a password asked on the terminal, not echoed', async (ctx) => {
+    const password = 'hop-pty-pw-3x';
+    const user = await ensureTestUser('hopclipty', password);
+    if (!user.ok) return ctx.skip();
+    const sshd = await startSshd({ hostKeys: ['ed25519'], passwordAuthentication: true, pubkeyAuthentication: false, config: ['LogLevel INFO'] });
+    try {
+      const args = ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'kh-pw')}`, '-p', String(sshd.port), `${user.name}@127.0.0.1`, 'echo logged-in-as-$(whoami)'];
+      const t = new OnTerminal(hopssh(args), cliEnv());
+      try {
+        await t.waitFor(new RegExp(`${user.name}@127\\.0\\.0\\.1's password: `));
+        t.type(`${password}\r`);
+        await t.waitFor(/logged-in-as-hopclipty/);
+        expect(await t.exited).toBe(0);
+        expect(t.output).not.toContain(password);
+      } finally {
+        t.kill();
+      }
+    } finally {
+      await sshd.stop();
+    }
+  });
+});
