@@ -37,3 +37,10 @@ export type { Endpoint, TcpEndpoint, UnixEndpoint, Forward, ForwardErrorHandler 
 export { pipe } from './channel/pipe.ts';
 export { channelWebStreams, webStreams, type WebStreamPair, type WebStreamsOptions } from './channel/web-streams.ts';
 export { SocksError } from './channel/socks.ts';
+export { Connection, type ConnectionOptions, type IncomingChannelOpen, type OpenOptions } from './channel/connection.ts';
+export { Channel } from './channel/channel.ts';
+export { ChannelStream } from './channel/channel-stream.ts';
+export { ChannelOpenError, RequestFailedError, ChannelClosedError, OutputLimitError, OPEN_FAILURE } from './channel/errors.ts';
+export { openSession, Session, type SessionOpenOptions, type PtyOptions, type SessionExit } from './channel/session-client.ts';
+export { exec, type ExecOptions, type ExecResult } from './channel/exec.ts';
+export { serveSessions, ServerSession, type ServeSessionsOptions } from './channel/session-server.ts';
