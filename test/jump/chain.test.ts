@@ -309,6 +309,45 @@ describe('chains in memory', () => {
     await Promise.all([viaJ1.close(), viaJ2.close(), again.close()]);
   });
 
+  test('each hop its own algorithms; a bare Connection as the gateway; directTcpip from the target sized for its depth', async () => {
+    const { w, base } = world();
+    w.hosts.get('target')!.options.reaches = ['j3'];
+    const viaJ1 = await connect(base('j2', { port: 2222, jump: [{ host: 'j1', algorithms: { ciphers: ['aes128-ctr'], macs: ['hmac-sha2-256'] } }] }));
+    expect(viaJ1.hops.map((h) => h.transport.negotiated!.cipherCtoS)).toEqual(['aes128-ctr', expect.not.stringMatching(/^aes128-ctr$/)]);
+    const client = await connect(base('target', { jump: viaJ1.connection }));
+    expect(connectionDepth(client.connection)).toBe(2);
+    const ch = await client.directTcpip('j3', 22);
+    expect(ch.localMaxPacket).toBe(nestedChannelSizes(2).maxPacket);
+    const banner = await new Promise<string>((resolve) => (ch.onData = (d) => resolve(fromUtf8(d))));
+    expect(banner).toMatch(/^SSH-2\.0-hopssh/);
+    ch.close();
+    const refused = await client.directTcpip('j1', 22).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ChannelOpenError);
+    await client.close();
+    await viaJ1.close();
+  });
+
+  test('host-key algorithms ordered by what known_hosts holds for each hop (as ssh(1))', async () => {
+    const { w, j1, target } = world();
+    const ecdsa = generateSigningKey('ecdsa-sha2-nistp256');
+    (j1.options as { moreHostKeys: unknown }).moreHostKeys = [ecdsa];
+    (target.options as { moreHostKeys: unknown }).moreHostKeys = [ecdsa];
+    const fs = new MemoryFileSystem({
+      '/kh': [...knownHostsLines(['j1'], ecdsa.publicBlob), ...knownHostsLines(['target'], target.hostKey.publicBlob)].join('\n') + '\n',
+    });
+    const client = await connect({
+      host: 'target',
+      username: 'alice',
+      credentials: cred,
+      network: w.network('client'),
+      fs,
+      knownHosts: { files: ['/kh'], globalFiles: [] },
+      jump: 'j1',
+    });
+    expect(client.hops.map((h) => h.transport.negotiated!.hostKey)).toEqual(['ecdsa-sha2-nistp256', 'ssh-ed25519']);
+    await client.close();
+  });
+
   test('keepalive: a target that stops answering is given up after ServerAliveCountMax', async () => {
     const { target, base } = world();
     const client = await connect(base('target', { jump: JUMPS[1], keepalive: { intervalMs: 50, countMax: 2 } }));

@@ -28,6 +28,8 @@ export interface MemoryHostOptions {
   userKeys: readonly SigningKey[];
   /** Accept connections but never speak. */
   silent?: boolean;
+  /** More host keys, offered after the Ed25519 one. */
+  moreHostKeys?: readonly SigningKey[];
 }
 
 export class MemoryHost {
@@ -59,7 +61,7 @@ export class MemoryHost {
       stream.start({ data: () => undefined, drain: () => undefined, end: () => undefined, close: () => undefined });
       return;
     }
-    const t = new ServerTransport(stream, { hostKeys: [this.hostKey] });
+    const t = new ServerTransport(stream, { hostKeys: [this.hostKey, ...(this.options.moreHostKeys ?? [])] });
     const c = new Connection(t);
     serveUserAuth(t, {
       publicKey: (ctx) => this.options.userKeys.some((k) => constantTimeEqual(k.publicBlob, ctx.keyBlob)),
@@ -133,9 +135,9 @@ export class MemoryWorld {
     };
   }
 
-  /** Trusts each host's own key, looked up by the hop's host name. */
+  /** Trusts each host's own keys, looked up by the hop's host name. */
   readonly verifyHostKey = (info: HostKeyInfo, hop: HopAddress): boolean => {
     const h = this.hosts.get(hop.host);
-    return h !== undefined && constantTimeEqual(h.hostKey.publicBlob, info.publicKey);
+    return h !== undefined && [h.hostKey, ...(h.options.moreHostKeys ?? [])].some((k) => constantTimeEqual(k.publicBlob, info.publicKey));
   };
 }
