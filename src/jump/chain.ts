@@ -291,6 +291,10 @@ export class Chain {
     const first = this.plan.hops[0]!;
     if (!this.plan.gateway && first.proxyCommand === undefined && !this.runtime.network) throw new TypeError('connecting over TCP needs a Network (the `network` option)');
     if (!this.plan.gateway && first.proxyCommand !== undefined && !this.runtime.processes) throw new TypeError('a ProxyCommand needs a ProcessSpawner (the `processes` option)');
+    for (const { options: o } of this.plan.hops) {
+      const files = o.verifyHostKey === undefined || (o.identityFiles?.length ?? 0) > 0;
+      if (files && !this.runtime.fs) throw new TypeError(`${o.host}: known_hosts and identity files need a FileSystem (the \`fs\` option), or give verifyHostKey`);
+    }
     try {
       for (const hop of this.plan.hops) await this.add(hop);
     } catch (e) {
@@ -310,7 +314,7 @@ export class Chain {
       credentials = await hopCredentials(options, this.runtime.fs);
     } catch (e) {
       if (e instanceof TypeError) throw e;
-      throw new HopError(address, 'config', asError(e), `${where}: reading known_hosts or identity files failed`);
+      throw new HopError(address, 'config', asError(e), `${where}: loading known_hosts or credentials failed`);
     }
     const deadline = new Deadline(options.connectTimeoutMs);
     try {
