@@ -44,3 +44,10 @@ export { ChannelOpenError, RequestFailedError, ChannelClosedError, OutputLimitEr
 export { openSession, Session, type SessionOpenOptions, type PtyOptions, type SessionExit } from './channel/session-client.ts';
 export { exec, type ExecOptions, type ExecResult } from './channel/exec.ts';
 export { serveSessions, ServerSession, type ServeSessionsOptions } from './channel/session-server.ts';
+export { connect, SshClient, type ConnectOptions, type DirectTcpipOptions } from './jump/client.ts';
+export type { HopOptions, Jump } from './jump/hop.ts';
+export { HopError, ConfigError, SpecError, TokenError, type HopAddress, type HopStage } from './jump/errors.ts';
+export { resolveConfig, type ConfigContext, type ResolvedConfig } from './jump/ssh-config.ts';
+export { parseJumpSpec, parseDestination } from './jump/jump-spec.ts';
+export { nodeProcessSpawner } from './io/node-process.ts';
+export type { ProcessSpawner } from './io/process.ts';
