@@ -11,7 +11,7 @@
  * FUZZ_STATS=1      print how often each outcome occurred
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -154,7 +154,9 @@ export function ensure(cond: unknown, message: string | (() => string)): asserts
 /**
  * Collects unhandled rejections and uncaught exceptions while a file's
  * properties run (call at the top level of a fuzz file); `assertNone`
- * fails with them, after letting pending ones surface.
+ * fails with them, after letting pending ones surface. With these listeners
+ * installed vitest no longer reports such errors itself, so any left over
+ * after a test fail that test (afterEach).
  */
 export function watchStrayErrors(): { assertNone(what: string): Promise<void> } {
   const stray: unknown[] = [];
@@ -162,6 +164,10 @@ export function watchStrayErrors(): { assertNone(what: string): Promise<void> } 
   beforeAll(() => {
     process.on('unhandledRejection', onStray);
     process.on('uncaughtException', onStray);
+  });
+  afterEach(async () => {
+    await new Promise<void>((r) => setImmediate(r));
+    if (stray.length > 0) throw new FuzzFailure(`after the test: ${stray.length} unhandled error(s): ${stray.splice(0).map(describeThrown).join('\n')}`);
   });
   afterAll(() => {
     process.off('unhandledRejection', onStray);

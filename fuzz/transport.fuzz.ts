@@ -10,7 +10,7 @@
  * typed error (or none), and never throw from a callback or leave a
  * rejected promise unhandled.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { createMemoryPair } from '../src/io/memory-pair.ts';
 import type { ByteStream } from '../src/io/byte-stream.ts';
@@ -36,7 +36,7 @@ import { WireError } from '../src/wire/errors.ts';
 import { Writer } from '../src/wire/writer.ts';
 import { MSG } from '../src/wire/message-numbers.ts';
 import type { SigningKey } from '../src/crypto/types.ts';
-import { checkAsync, chunk, concat, cutsArb, ensure, expectAllowed, FuzzFailure, printStats, sshString, stat, timeoutFor, u32, type ErrorClass } from './fuzz-config.ts';
+import { checkAsync, chunk, concat, cutsArb, ensure, expectAllowed, FuzzFailure, printStats, sshString, stat, timeoutFor, u32, watchStrayErrors, type ErrorClass } from './fuzz-config.ts';
 
 /** What a transport may close with: its own typed errors, the wire layer's, and a failed MAC. */
 const ALLOWED: ErrorClass[] = [ProtocolError, LimitError, DisconnectError, AlgorithmNegotiationError, HostKeyError, ConnectionClosedError, MacError, WireError];
@@ -46,38 +46,16 @@ const CLOSE_WITHIN_MS = 3000;
 
 // ------------------------------------------------- stray errors and hangs
 
-/**
- * Unhandled rejections and uncaught exceptions while this file runs. With a
- * listener installed, vitest no longer reports them itself, so they fail the
- * run from here: the property whose input caused one (verifyClosed), and
- * any test after which one is left over (afterEach).
- */
-const stray: unknown[] = [];
-const onStray = (e: unknown) => void stray.push(e);
-
-function describeStray(): string {
-  const e = stray.splice(0);
-  return `${e.length} unhandled error(s): ${e.map((x) => (x instanceof Error ? `${x.constructor.name}: ${x.message}\n${x.stack}` : String(x))).join('\n')}`;
-}
+/** Unhandled rejections and uncaught exceptions fail the property whose input caused them, or the test. */
+const strays = watchStrayErrors();
 
 let hostKey: SigningKey;
 
 beforeAll(() => {
-  process.on('unhandledRejection', onStray);
-  process.on('uncaughtException', onStray);
   hostKey = generateSigningKey('ssh-ed25519');
 });
 
-afterEach(async () => {
-  await sleep(1);
-  if (stray.length > 0) throw new FuzzFailure(`after the test: ${describeStray()}`);
-});
-
-afterAll(() => {
-  printStats();
-  process.off('unhandledRejection', onStray);
-  process.off('uncaughtException', onStray);
-});
+afterAll(() => printStats());
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -94,9 +72,7 @@ async function closedWithin(t: Transport, ms: number, what: string): Promise<Err
 /** The close reason must be typed; no stray errors may have appeared meanwhile. */
 async function verifyClosed(reason: Error | undefined, what: string): Promise<void> {
   stat(expect.getState().currentTestName ?? what, `${what}: ${reason === undefined ? 'clean close' : `${reason.constructor.name}: ${reason.message.replace(/[0-9a-f]{16,}|\d+/g, '#').slice(0, 90)}`}`);
-  // Let rejections surface (Node reports them after the microtask queue drains).
-  await sleep(1);
-  if (stray.length > 0) throw new FuzzFailure(`${what}: ${describeStray()}`);
+  await strays.assertNone(what);
   if (reason !== undefined) expectAllowed(reason, ALLOWED, `${what} closed with`);
 }
 
