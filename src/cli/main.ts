@@ -11,6 +11,7 @@ import { nodeFileSystem } from '../io/node-file-system.ts';
 import { nodeNetwork } from '../io/node-network.ts';
 import { nodeProcessSpawner } from '../io/node-process.ts';
 import { SOFTWARE_VERSION } from '../transport/transport.ts';
+import { LimitError } from '../transport/errors.ts';
 import { connect, type SshClient } from '../jump/client.ts';
 import type { HopOptions } from '../jump/hop.ts';
 import { parseDestination, parsePortNumber, type HostSpec } from '../jump/jump-spec.ts';
@@ -21,6 +22,7 @@ import { noMoreSessions } from '../channel/forward-client.ts';
 import { pipe } from '../channel/pipe.ts';
 import { closeSync } from 'node:fs';
 import { allValues, count, parseCommandLine, UsageError, USAGE, type CommandLine } from './args.ts';
+import { detach, isBackgroundCopy, runInBackground } from './background.ts';
 import { configContext } from './config-context.ts';
 import { parseEscapeChar } from './escape.ts';
 import { describeFailure, EXIT_ERROR } from './exit-codes.ts';
@@ -65,6 +67,7 @@ function flagOptions(cl: CommandLine): string[] {
   if (count(cl, 'N') > 0) set('SessionType', 'none');
   else if (count(cl, 's') > 0) set('SessionType', 'subsystem');
   if (count(cl, 'n') > 0 || count(cl, 'f') > 0) set('StdinNull', 'yes');
+  if (count(cl, 'f') > 0) set('ForkAfterAuthentication', 'yes');
   for (const path of allValues(cl, 'i')) set('IdentityFile', path);
   for (const [letter, keyword] of [
     ['c', 'Ciphers'],
@@ -164,14 +167,19 @@ function sessionEnv(cfg: ResolvedConfig): [string, string][] {
   return out;
 }
 
-/** What ssh(1) would start on the session, or undefined for none (-N, SessionType none). */
-function sessionPlan(cfg: ResolvedConfig, cl: CommandLine, log: Log): SessionPlan | undefined {
+/** What the session runs (SessionType, the command words or RemoteCommand); `none` for -N. */
+function sessionKind(cfg: ResolvedConfig, cl: CommandLine): { kind: SessionPlan['kind'] | 'none'; command: string } {
   const type = (otherValue(cfg, 'sessiontype') ?? 'default').toLowerCase();
-  if (type === 'none') return undefined;
   let command = cl.command.join(' ');
   const remoteCommand = otherValue(cfg, 'remotecommand');
   if (command === '' && remoteCommand !== undefined && remoteCommand.toLowerCase() !== 'none') command = remoteCommand;
-  const kind = type === 'subsystem' ? 'subsystem' : command === '' ? 'shell' : 'exec';
+  return { kind: type === 'none' ? 'none' : type === 'subsystem' ? 'subsystem' : command === '' ? 'shell' : 'exec', command };
+}
+
+/** What ssh(1) would start on the session, or undefined for none (-N, SessionType none). */
+function sessionPlan(cfg: ResolvedConfig, cl: CommandLine, log: Log): SessionPlan | undefined {
+  const { kind, command } = sessionKind(cfg, cl);
+  if (kind === 'none') return undefined;
   if (kind === 'subsystem' && command === '') throw new UsageError('You must specify a subsystem to invoke.');
   const stdinNull = yes(otherValue(cfg, 'stdinnull'));
   const tty = cfg.requestTTY;
@@ -276,8 +284,12 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     warnUnsupported(cfg, cl, log);
     const stdio = stdioSpec === undefined ? undefined : parseStdioForward(stdioSpec);
-    const plan = stdio === undefined ? sessionPlan(cfg, cl, log) : undefined;
     if (stdio !== undefined && cl.command.length > 0) throw new UsageError('Cannot specify a command with -W');
+    if (yes(otherValue(cfg, 'forkafterauthentication')) && !isBackgroundCopy()) {
+      if (stdio === undefined && sessionKind(cfg, cl).kind === 'shell') throw new UsageError('Cannot fork into background without a command to execute.');
+      return await runInBackground(args);
+    }
+    const plan = stdio === undefined ? sessionPlan(cfg, cl, log) : undefined;
 
     const hopCtx: HopContext = { log, prompter: terminalPrompter(process.env), env: process.env };
     const chain = await hopChain(cfg, true, 0, ctx, hopCtx);
@@ -339,7 +351,11 @@ async function afterLogin(
   const stopped = new Promise<number>((resolve) => (stop = resolve));
   onSignals(plan === undefined, log, stop);
   const lost = client.closed.then((err) => {
-    if (err) log.error(`Connection to ${cfg.host} closed: ${err.message}`);
+    if (err) {
+      const timeout = err.cause instanceof LimitError && err.cause.limit === 'ServerAliveCountMax';
+      log.error(timeout ? `Timeout, server ${cfg.host} not responding.` : `Connection to ${cfg.host} closed by remote host.`);
+      log.debug(err.message);
+    }
     return EXIT_ERROR;
   });
   try {
@@ -349,6 +365,7 @@ async function afterLogin(
       log.fatal('Error: forwarding failed (ExitOnForwardFailure).');
       return EXIT_ERROR;
     }
+    detach(log);
     if (stdio !== undefined) {
       noMoreSessions(client.connection);
       let channel;

@@ -2,9 +2,12 @@
  * hopssh's -R and -D against sshd: a remote forward carries a connection
  * made on the server back to a local service (and `-R 0:…` reports the
  * port sshd chose, as ssh does); a SOCKS5 client through -D reaches a
- * service on the server's side. (-L and -W are in cli-session.test.ts.)
+ * service on the server's side; -f -N -L returns once logged in and leaves
+ * the forward running in the background. (-L and -W are in
+ * cli-session.test.ts.)
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freePort, requireOpenSSH } from '../helpers/openssh.ts';
@@ -48,6 +51,21 @@ function socks5Fetch(proxyPort: number, port: number): Promise<string> {
     s.on('end', () => resolve(out));
     s.on('error', reject);
   });
+}
+
+/** Pids of this user's processes whose command line holds every one of `words` (Linux /proc). */
+function processesWith(words: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (words.every((w) => argv.includes(w))) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 describeOpenSSH('hopssh -R and -D', () => {
@@ -99,5 +117,33 @@ describeOpenSSH('hopssh -R and -D', () => {
       child.kill('SIGTERM');
       g.server.close();
     }
+  });
+
+  test('-f -N -L: exits 0 once logged in; the forward keeps working in the background', async () => {
+    const g = await greeter('hello from the background\n');
+    const local = await freePort();
+    const spec = `127.0.0.1:${local}:127.0.0.1:${g.port}`;
+    try {
+      const r = await runHopssh(['-f', '-N', '-L', spec, ...host.target]);
+      expect(r.code, describeRun(r)).toBe(0);
+      expect(r.stderr).toBe('');
+      const got = await new Promise<string>((resolve, reject) => {
+        const s = connect(local, '127.0.0.1');
+        let out = '';
+        s.on('data', (b: Buffer) => (out += b));
+        s.on('end', () => resolve(out));
+        s.on('error', reject);
+      });
+      expect(got).toBe('hello from the background\n');
+    } finally {
+      for (const pid of processesWith(['-L', spec])) process.kill(pid, 'SIGTERM');
+      g.server.close();
+    }
+  });
+
+  test('-f without a command: ssh\'s refusal, 255', async () => {
+    const r = await runHopssh(['-f', ...host.target]);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toBe('hopssh: Cannot fork into background without a command to execute.\n');
   });
 });
