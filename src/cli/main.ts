@@ -206,16 +206,29 @@ function sessionPlan(cfg: ResolvedConfig, cl: CommandLine, log: Log): SessionPla
   };
 }
 
-/** Writes nothing more to stdout and stderr until what is queued has gone. */
+/** Resolves once what stdout and stderr still queue has gone (at once for a stream that is closed or failed). */
 function flushed(): Promise<void> {
-  const done = (s: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => (s.writableLength === 0 ? resolve() : s.write('', () => resolve())));
+  const done = (s: NodeJS.WriteStream): Promise<void> =>
+    new Promise((resolve) => {
+      if (s.writableLength === 0 || s.destroyed) return resolve();
+      s.once('error', () => resolve());
+      s.write('', () => resolve());
+    });
   return Promise.all([done(process.stdout), done(process.stderr)]).then(() => undefined);
 }
 
-/** Lines a warning is about an option hopssh accepts but does not act on. */
+/** Options hopssh accepts but does not act on: said at INFO where the user would notice the difference, else at DEBUG. */
 function warnUnsupported(cfg: ResolvedConfig, cl: CommandLine, log: Log): void {
   if (yes(otherValue(cfg, 'forwardx11'))) log.info('X11 forwarding is not supported by hopssh; ignored.');
-  for (const keyword of ['bindaddress', 'bindinterface', 'addressfamily', 'compression', 'controlmaster', 'tag'])
+  for (const [keyword, name] of [
+    ['bindaddress', 'BindAddress'],
+    ['bindinterface', 'BindInterface'],
+    ['addressfamily', 'AddressFamily'],
+  ] as const) {
+    const value = otherValue(cfg, keyword);
+    if (value !== undefined && value.toLowerCase() !== 'any') log.info(`${name} ${value} is not supported by hopssh; ignored.`);
+  }
+  for (const keyword of ['compression', 'controlmaster', 'controlpath', 'tag'])
     if (otherValue(cfg, keyword) !== undefined) log.debug(`${keyword} ${otherValue(cfg, keyword)}: not supported by hopssh; ignored`);
   if (count(cl, 'y') + count(cl, 'k') + count(cl, 'K') > 0) log.debug('-y/-k/-K: ignored');
 }
