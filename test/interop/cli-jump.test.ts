@@ -9,13 +9,14 @@
  * $SSH_CONNECTION, which names the address the target was reached at and the
  * host the connection came from, so the path is proved. Covered: -J with one
  * and two jump hosts, ProxyJump from ssh_config with Host aliases (each jump
- * host resolved from its own block), a ProxyCommand that is hopssh -W, and a
- * target the jump host cannot reach (255, the hop named).
+ * host resolved from its own block), a ProxyCommand that is hopssh -W (for
+ * hopssh, and for OpenSSH's ssh), and a target the jump host cannot reach
+ * (255, the hop named).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createTestNetwork, requireNetns, requireOpenSSH, type TestNetwork } from '../helpers/openssh.ts';
+import { createTestNetwork, requireNetns, requireOpenSSH, runSsh, type TestNetwork } from '../helpers/openssh.ts';
 import { generateKey, type GeneratedKey } from '../helpers/keygen.ts';
 import { knownHostsLine, writeKnownHosts } from '../helpers/ssh-client.ts';
 import { describeRun, isolatedConfig, LOGIN, runHopssh, tempDir, writeHopsshWrapper, type RunHopsshOptions } from '../helpers/hopssh-cli.ts';
@@ -126,6 +127,20 @@ describeOpenSSH('hopssh -J', () => {
       const r = await runHopssh(['-F', config, '-o', `ProxyCommand=${wrapper} -F ${config} -W %h:%p bastion`, `${LOGIN}@${at.targetFromJump1()}`, WHERE], inClient());
       expect(r.code, describeRun(r)).toBe(0);
       expect(r.stdout.trim().split(' ')[2]).toBe(at.targetFromJump1());
+    });
+
+    test("OpenSSH's ssh with ProxyCommand='hopssh -W %h:%p bastion'", async () => {
+      const wrapper = await writeHopsshWrapper(join(dir, 'hopssh'));
+      const r = await runSsh(['-o', `ProxyCommand=${wrapper} -F ${config} -W %h:%p bastion`, `${LOGIN}@${at.targetFromJump1()}`, `${WHERE}; exit 3`], {
+        netns: net.netns('client'),
+        identityFile: key.path,
+        knownHostsFile: join(dir, 'known_hosts'),
+        timeoutMs: 60_000,
+      });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(3);
+      const [from, , to] = r.stdout.trim().split(' ');
+      expect(to).toBe(at.targetFromJump1());
+      expect(from).toBe(net.address('jump1', 'target'));
     });
 
     test('a target the jump host cannot reach: 255, the hop and the jump host named', async () => {
