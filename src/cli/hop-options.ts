@@ -9,7 +9,7 @@
 import type { Credential } from '../auth/credentials.ts';
 import type { KbdPrompt } from '../auth/userauth-messages.ts';
 import { knownHostsAlgorithmOrder, type HostKeyWarning } from '../auth/host-key-policy.ts';
-import { nodeFileSystem } from '../io/node-file-system.ts';
+import { cliFileSystem } from './file-system.ts';
 import type { HopOptions } from '../jump/hop.ts';
 import type { ResolvedConfig } from '../jump/ssh-config.ts';
 import { askingVerifier } from './host-keys.ts';
@@ -97,7 +97,7 @@ export async function hopOptions(cfg: ResolvedConfig, ctx: HopContext, state: Ho
   const identities = pubkey ? await usableIdentityFiles(cfg, log) : [];
   const agent = pubkey ? await openAgent(cfg, ctx.env, identities, log) : undefined;
   const knownHostsWhere = {
-    fs: nodeFileSystem,
+    fs: cliFileSystem,
     files: cfg.userKnownHostsFiles,
     globalFiles: cfg.globalKnownHostsFiles,
     host: cfg.hostName,

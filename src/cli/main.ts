@@ -7,7 +7,6 @@
  * (-L/-R/-D), or nothing (-N). It exits with the remote exit status, or
  * 255 for its own errors.
  */
-import { nodeFileSystem } from '../io/node-file-system.ts';
 import { nodeNetwork } from '../io/node-network.ts';
 import { nodeProcessSpawner } from '../io/node-process.ts';
 import { SOFTWARE_VERSION } from '../transport/transport.ts';
@@ -24,6 +23,7 @@ import { closeSync } from 'node:fs';
 import { allValues, count, parseCommandLine, UsageError, USAGE, type CommandLine } from './args.ts';
 import { detach, isBackgroundCopy, runInBackground } from './background.ts';
 import { configContext } from './config-context.ts';
+import { cliFileSystem } from './file-system.ts';
 import { parseEscapeChar } from './escape.ts';
 import { describeFailure, EXIT_ERROR } from './exit-codes.ts';
 import { startForwards } from './forwards.ts';
@@ -312,7 +312,7 @@ export async function main(args: readonly string[]): Promise<number> {
       ...chain.options,
       username: cfg.user,
       network: nodeNetwork,
-      fs: nodeFileSystem,
+      fs: cliFileSystem,
       processes: nodeProcessSpawner,
     });
     logConnected(client, cfg, log);

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -117,6 +117,20 @@ describeOpenSSH('hopssh against sshd', () => {
       const second = await runHopssh(args);
       expect(second.code, describeRun(second)).toBe(0);
       expect(second.stderr).toBe('');
+    } finally {
+      await remove();
+    }
+  });
+
+  test('a first connection with a fresh $HOME: ~/.ssh is made (0700) and the key recorded there, as ssh does', async () => {
+    const { dir, remove } = await tempDir('hop-cli-home-');
+    try {
+      const config = join(dir, 'config');
+      await writeFile(config, `IdentityFile ${host.key.path}\nStrictHostKeyChecking accept-new\nGlobalKnownHostsFile /dev/null\nIdentityAgent none\n`);
+      const r = await runHopssh(['-F', config, '-p', String(host.sshd.port), `${LOGIN}@127.0.0.1`, 'echo', 'ok'], { env: { HOME: dir } });
+      expect(r.code, describeRun(r)).toBe(0);
+      expect((await stat(join(dir, '.ssh'))).mode & 0o777).toBe(0o700);
+      expect(await readFile(join(dir, '.ssh', 'known_hosts'), 'utf8')).toContain(host.sshd.hostKeys[0]!.publicKeyLine.split(' ')[1]);
     } finally {
       await remove();
     }
