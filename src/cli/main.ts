@@ -36,8 +36,16 @@ import { runSession, type SessionPlan } from './session.ts';
 import { StdioStream } from './stdio-stream.ts';
 import { stdinIsTerminal } from './terminal.ts';
 
+/** The runtime and its version: Bun and Deno also report a Node version, so they are asked first. */
+function runtimeVersion(): string {
+  const v = process.versions as Record<string, string | undefined>;
+  if (v.bun !== undefined) return `bun ${v.bun}`;
+  if (v.deno !== undefined) return `deno ${v.deno}`;
+  return `node ${process.version}`;
+}
+
 /** hopssh's version line (-V). */
-export const VERSION = `hopssh 0.1.0 (${SOFTWARE_VERSION}), ${process.release?.name ?? 'js'} ${process.version}`;
+export const VERSION = `hopssh 0.1.0 (${SOFTWARE_VERSION}), ${runtimeVersion()}`;
 
 /** Most nested ProxyJump levels followed, so that hosts naming each other cannot recurse forever. */
 const MAX_JUMP_DEPTH = 16;
