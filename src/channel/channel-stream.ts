@@ -6,6 +6,7 @@ import type { Channel } from './channel.ts';
  * transport runs over for a jump host, or what a forwarded socket is piped to.
  * Incoming data is passed on as the channel's view (no copy); window is given
  * back when the handler returns, or after resume() if the consumer paused.
+ * Each write of at most `maxWriteSize` bytes is sent as one CHANNEL_DATA.
  */
 export class ChannelStream implements ByteStream {
   private started = false;
@@ -22,9 +23,19 @@ export class ChannelStream implements ByteStream {
     c.onClose = (err) => handler.close(err);
   }
 
+  /**
+   * The channel's largest CHANNEL_DATA: a transport running over this stream
+   * cuts its writes at packet boundaries within it (PacketSender), and each
+   * write goes out as one CHANNEL_DATA (Channel.writeWhole), so none of its
+   * packets is split across two (DESIGN.md, "Headroom for nesting").
+   */
+  get maxWriteSize(): number {
+    return this.channel.sendMaxPacket;
+  }
+
   write(data: Uint8Array): boolean {
     if (this.channel.isClosed) return false;
-    return this.channel.write(data);
+    return this.channel.writeWhole(data);
   }
 
   pause(): void {

@@ -17,6 +17,12 @@ export interface ChannelHost {
   /** False while the socket (or a key exchange's queue) is applying backpressure: channels then queue instead of sending. */
   readonly writable: boolean;
   /**
+   * Largest CHANNEL_DATA we send on any channel, whatever the peer allows:
+   * set on a connection nested in a channel, so that each of its packets
+   * fits one CHANNEL_DATA of the channel it runs in (jump/chain.ts).
+   */
+  readonly maxSendPacket?: number;
+  /**
    * False once the transport has closed. The connection tells its channels
    * (abort) a moment later; until then they send nothing and throw nothing.
    */
@@ -47,7 +53,8 @@ export interface ChannelParams {
   writeHighWater?: number;
 }
 
-type Chunk = { data: Uint8Array; off: number; dataType: number };
+/** `whole`: sent as one message once the window allows (see writeWhole). */
+type Chunk = { data: Uint8Array; off: number; dataType: number; whole?: boolean };
 
 /**
  * One channel of the connection protocol (RFC 4254 §5): windows in both
@@ -116,7 +123,11 @@ export class Channel {
   onDrain: (() => void) | undefined;
 
   private remoteWindow: number;
+  /** The largest window the peer has given: a whole write waits for window only if it is at most half of it. */
+  private remoteWindowSeen: number;
   readonly remoteMaxPacket: number;
+  /** The largest CHANNEL_DATA sent: the peer's maximum packet, or less on a nested connection (ChannelHost.maxSendPacket). */
+  readonly sendMaxPacket: number;
   private readonly localWindowMax: number;
   readonly localMaxPacket: number;
   private localWindow: number;
@@ -158,7 +169,9 @@ export class Channel {
     this.localWindowMax = p.localWindow;
     this.localMaxPacket = p.localMaxPacket;
     this.remoteWindow = p.remoteWindow;
+    this.remoteWindowSeen = p.remoteWindow;
     this.remoteMaxPacket = p.remoteMaxPacket;
+    this.sendMaxPacket = Math.min(p.remoteMaxPacket, host.maxSendPacket ?? Infinity);
     this.highWater = p.writeHighWater ?? DEFAULT_WRITE_HIGH_WATER;
   }
 
@@ -170,24 +183,35 @@ export class Channel {
 
   /** Send data. Returns false when the caller should wait for onDrain. Throws after end()/close(). */
   write(data: Uint8Array): boolean {
-    return this.writeChunk(data, 0);
+    return this.writeChunk(data, 0, false);
+  }
+
+  /**
+   * Send data as one CHANNEL_DATA when it is at most `sendMaxPacket` bytes
+   * (and at most half the largest window the peer has given, so waiting can
+   * never stall): it waits for window rather than being cut where the window
+   * ends. What a nested transport writes (whole packets, ChannelStream) goes
+   * this way, so no packet of it is split. Larger data is sent as write() does.
+   */
+  writeWhole(data: Uint8Array): boolean {
+    return this.writeChunk(data, 0, true);
   }
 
   /** Send extended data (RFC 4254 §5.2; type 1 is stderr). */
   writeExtended(dataType: number, data: Uint8Array): boolean {
     if (dataType === 0) throw new RangeError('extended data type 0 is reserved for normal data');
-    return this.writeChunk(data, dataType);
+    return this.writeChunk(data, dataType, false);
   }
 
-  private writeChunk(data: Uint8Array, dataType: number): boolean {
+  private writeChunk(data: Uint8Array, dataType: number, whole: boolean): boolean {
     if (this.eofWanted || this.closeWanted || this.closed) throw new ChannelClosedError(`${this.where}: write after end`);
     // The connection is gone and onClose is on its way: dropped, as a reset socket drops writes.
     if (!this.host.isOpen) return false;
     let off = 0;
-    if (this.queue.length === 0) off = this.sendNow(data, 0, dataType);
+    if (this.queue.length === 0) off = this.sendNow(data, 0, dataType, whole);
     if (off < data.length) {
       // Copied once: the caller may reuse its buffer when write() returns.
-      this.queue.push({ data: data.slice(off), off: 0, dataType });
+      this.queue.push({ data: data.slice(off), off: 0, dataType, whole: whole && off === 0 });
       this.queuedBytes += data.length - off;
       this.host.wantsFlush(this);
     }
@@ -199,11 +223,14 @@ export class Channel {
   }
 
   /** Sends from data[off..] as far as the window, packet size and socket allow; returns the new offset. */
-  private sendNow(data: Uint8Array, off: number, dataType: number): number {
+  private sendNow(data: Uint8Array, off: number, dataType: number, whole: boolean): number {
     const t = this.host.transport;
     const header = dataType === 0 ? DATA_HEADER : EXTENDED_DATA_HEADER;
+    const max = this.sendMaxPacket;
+    // A whole write not yet started waits until the window takes all of it (see writeWhole).
+    if (whole && off === 0 && data.length <= max && data.length <= this.remoteWindowSeen / 2 && this.remoteWindow < data.length) return off;
     while (off < data.length && this.remoteWindow > 0 && this.host.writable && this.host.isOpen) {
-      const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
+      const n = Math.min(data.length - off, this.remoteWindow, max);
       const at = t.reservePayload(header + n);
       if (at >= 0) {
         const buf = t.sendBuffer;
@@ -227,7 +254,7 @@ export class Channel {
     while (this.queue.length > 0) {
       const c = this.queue[0]!;
       const before = c.off;
-      c.off = this.sendNow(c.data, c.off, c.dataType);
+      c.off = this.sendNow(c.data, c.off, c.dataType, c.whole === true);
       this.queuedBytes -= c.off - before;
       if (c.off < c.data.length) break;
       this.queue.shift();
@@ -409,6 +436,7 @@ export class Channel {
       throw new ProtocolError(this.where, `window adjust of ${bytes} overflows the window (${this.remoteWindow})`);
     }
     this.remoteWindow += bytes;
+    if (this.remoteWindow > this.remoteWindowSeen) this.remoteWindowSeen = this.remoteWindow;
     if (this.queue.length > 0) this.flush();
   }
 

@@ -57,6 +57,13 @@ export interface ConnectionOptions {
   maxChannels?: number;
   /** Most global requests waiting for our reply. Default 64. */
   maxPendingGlobalRequests?: number;
+  /**
+   * Largest CHANNEL_DATA sent on any channel, below the peer's maximum
+   * packet. For a connection nested in a channel of another (a jump):
+   * that channel's maximum less the bytes one packet adds, so each packet
+   * fits one CHANNEL_DATA of it (jump/chain.ts). Default: the peer's maximum.
+   */
+  maxSendPacket?: number;
 }
 
 /**
@@ -79,6 +86,8 @@ export class Connection implements ChannelHost {
    * until then auth-agent@openssh.com opens are refused. Off by default (DESIGN.md, "Security defaults").
    */
   agentForwarding = false;
+  /** See ConnectionOptions.maxSendPacket. */
+  readonly maxSendPacket: number | undefined;
 
   private readonly channels = new Map<number, Channel>();
   private readonly opening = new Map<number, { type: string; opts: OpenOptions; resolve: (c: Channel) => void; reject: (e: Error) => void }>();
@@ -97,6 +106,10 @@ export class Connection implements ChannelHost {
     this.onGlobalRequest = opts.onGlobalRequest;
     this.maxChannels = opts.maxChannels ?? DEFAULT_MAX_CHANNELS;
     this.maxPendingGlobal = opts.maxPendingGlobalRequests ?? 64;
+    if (opts.maxSendPacket !== undefined && !(Number.isInteger(opts.maxSendPacket) && opts.maxSendPacket > 0)) {
+      throw new RangeError(`maxSendPacket must be a positive integer, got ${opts.maxSendPacket}`);
+    }
+    this.maxSendPacket = opts.maxSendPacket;
     transport.onMessage = (p) => this.handle(p);
     transport.onDrain = () => this.flushAll();
     this.closed = transport.closed.then((err) => {

@@ -23,6 +23,14 @@ export interface ByteStream {
    * wait for `drain` before writing more (backpressure).
    */
   write(data: Uint8Array): boolean;
+  /**
+   * The largest write the stream carries whole, when it frames what it is
+   * given (an SSH channel: one CHANNEL_DATA, ChannelStream). A writer with
+   * frames of its own (a transport's packets) keeps each write within it,
+   * cutting only between frames, so no frame is split across two of the
+   * stream's (DESIGN.md, "Headroom for nesting"). Undefined: any size.
+   */
+  readonly maxWriteSize?: number;
   /** Stop delivering data (receive-side backpressure), until resume(). */
   pause(): void;
   resume(): void;

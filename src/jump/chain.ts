@@ -22,8 +22,18 @@
  *
  * so a level-d channel holds whole packets of a transport whose own channels
  * use maxPacket(d+1), and its window holds the bytes of 128 of them. That
- * covers what we receive. What we send is cut by the peers' maximum packets
- * (sshd: 32 KiB for direct-tcpip and sessions), which we do not choose.
+ * covers what we receive.
+ *
+ * What we send is bounded by the peers' maximum packets (sshd: 32 KiB for
+ * direct-tcpip and sessions), which we do not choose, so the sizes follow
+ * them: a connection nested in a channel sends CHANNEL_DATA of at most that
+ * channel's largest CHANNEL_DATA less NESTING_OVERHEAD (nestedSendPacket,
+ * Connection's maxSendPacket; the channel's largest is already capped by its
+ * own connection, so this holds at every level), and its transport cuts its
+ * writes at packet boundaries within the channel's largest (ChannelStream's
+ * maxWriteSize), each written as one CHANNEL_DATA (Channel.writeWhole). So
+ * every CHANNEL_DATA we send on a jump host's channel carries whole packets
+ * of the transport inside it, and no layer splits what the next one sealed.
  */
 import type { FileSystem } from '../io/file-system.ts';
 import type { Network } from '../io/network.ts';
@@ -31,6 +41,7 @@ import type { ProcessSpawner } from '../io/process.ts';
 import { ConnectionClosedError, HostKeyError, LimitError } from '../transport/errors.ts';
 import type { ClientTransport } from '../transport/transport.ts';
 import { Connection } from '../channel/connection.ts';
+import type { Channel } from '../channel/channel.ts';
 import { ChannelStream } from '../channel/channel-stream.ts';
 import { directTcpip } from '../channel/forward-client.ts';
 import { ChannelOpenError, OPEN_FAILURE } from '../channel/errors.ts';
@@ -68,6 +79,18 @@ export function nestedChannelSizes(depth: number): ChannelSizes {
   const maxPacket = TCPIP_SIZES.maxPacket - depth * NESTING_OVERHEAD;
   if (!Number.isInteger(depth) || depth < 0 || maxPacket < MIN_NESTED_PACKET) throw new RangeError(`no channel sizes for nesting depth ${depth}`);
   return { maxPacket, window: maxPacket * WINDOW_PACKETS };
+}
+
+/** The smallest cap nestedSendPacket gives: below it a channel this small splits packets anyway. */
+const MIN_NESTED_SEND_PACKET = 1024;
+
+/**
+ * Largest CHANNEL_DATA a connection nested in `channel` sends, so that each
+ * of its packets (data, header, padding, MAC: at most NESTING_OVERHEAD more)
+ * fits one CHANNEL_DATA of `channel` (see the file comment).
+ */
+export function nestedSendPacket(channel: Pick<Channel, 'sendMaxPacket'>): number {
+  return Math.max(channel.sendMaxPacket - NESTING_OVERHEAD, MIN_NESTED_SEND_PACKET);
 }
 
 /** Connections made here: how deep each is nested, and the host:port route that reached it (loop checks). */
@@ -354,7 +377,7 @@ export class Chain {
       const depth = connectionDepth(via);
       try {
         const channel = await directTcpip(via, { host: address.host, port: address.port }, nestedChannelSizes(depth));
-        return { stream: new ChannelStream(channel), depth: depth + 1, channel };
+        return { stream: new ChannelStream(channel), depth: depth + 1, channel, maxSendPacket: nestedSendPacket(channel) };
       } catch (e) {
         throw this.forwardFailed(hop, e);
       }

@@ -134,6 +134,8 @@ export interface HopStream {
   readonly process?: SpawnedProcess;
   /** The direct-tcpip channel the stream is, when nested. */
   readonly channel?: Channel;
+  /** When nested: the largest CHANNEL_DATA the hop's connection sends (chain.ts, nestedSendPacket). */
+  readonly maxSendPacket?: number;
 }
 
 /** "[::1]:22", "host:2222". */
@@ -287,7 +289,8 @@ export function startHop(
     ...policy,
   });
   beforeConnection(transport);
-  return { address: hop.address, transport, connection: new Connection(transport), depth: stream.depth, process: stream.process };
+  const connection = new Connection(transport, { maxSendPacket: stream.maxSendPacket });
+  return { address: hop.address, transport, connection, depth: stream.depth, process: stream.process };
 }
 
 /** Authenticates a started hop (after its first key exchange) and starts its keepalives. */

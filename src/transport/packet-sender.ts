@@ -7,10 +7,16 @@ const ARENA_SIZE = 128 * 1024;
 const PAD_POOL_SIZE = 4096;
 
 /**
- * Builds and seals outgoing packets (RFC 4253 §6) in one arena per tick:
- * each packet's header, payload, padding and tag are laid out in place and
- * sealed there; everything produced in one tick goes to the stream in one
- * write (DESIGN.md, "Writes coalesce").
+ * Builds and seals outgoing packets (RFC 4253 §6) in an arena: each packet's
+ * header, payload, padding and tag are laid out in place and sealed there;
+ * everything produced in one tick goes to the stream in one write (DESIGN.md,
+ * "Writes coalesce"). Written bytes belong to the stream: later packets go
+ * after them, and a fresh arena is taken once this one is full.
+ *
+ * A stream with a `maxWriteSize` (a channel, when this transport is nested
+ * in another) gets writes cut at packet boundaries within that size, so each
+ * write — a whole number of packets — is one message of the stream and no
+ * packet is split across two (DESIGN.md, "Headroom for nesting").
  */
 export class PacketSender {
   /** Sequence number of the next packet (RFC 4253 §6.4), wraps at 2^32. */
@@ -24,6 +30,8 @@ export class PacketSender {
   private sealer: PacketSealer;
   private arena: Uint8Array;
   private used = 0;
+  /** arena[0 .. flushed) has been written; arena[flushed .. used) is pending. */
+  private flushed = 0;
   private flushScheduled = false;
   private padPool = randomBytes(PAD_POOL_SIZE);
   private padPos = 0;
@@ -63,9 +71,13 @@ export class PacketSender {
   reserve(maxPayload: number): number {
     if (this.closed) throw new Error('packet sender is closed');
     const need = maxPayload + this.overhead();
+    const limit = this.stream.maxWriteSize;
+    if (limit !== undefined && this.used > this.flushed && this.used - this.flushed + need > limit) this.flush();
     if (this.arena.length - this.used < need) {
       this.flush();
-      if (this.arena.length < need) this.arena = new Uint8Array(Math.max(ARENA_SIZE, need));
+      this.arena = new Uint8Array(Math.max(ARENA_SIZE, need));
+      this.used = 0;
+      this.flushed = 0;
     }
     this.reserved = this.used + 5;
     return this.reserved;
@@ -123,12 +135,12 @@ export class PacketSender {
     });
   }
 
-  /** Write what the arena holds now; ownership of those bytes passes to the stream. */
+  /** Write the packets sealed since the last write; ownership of those bytes passes to the stream. */
   flush(): void {
-    if (this.used === 0 || this.closed) return;
-    const out = this.arena.subarray(0, this.used);
-    this.arena = new Uint8Array(this.arena.length);
-    this.used = 0;
+    if (this.used === this.flushed || this.closed) return;
+    const out = this.arena.subarray(this.flushed, this.used);
+    // The next write starts 16-aligned, as a fresh arena's would (in-place ciphers want aligned data).
+    this.used = this.flushed = Math.min((this.used + 15) & ~15, this.arena.length);
     if (!this.stream.write(out)) this.writable = false;
   }
 

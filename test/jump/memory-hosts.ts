@@ -1,7 +1,7 @@
 /**
  * Hosts in memory for chain tests: each a hopssh server (ServerTransport,
  * serveUserAuth with publickey, serveForwarding, serveSessions answering
- * `hostname` and `cat`), reachable only from the hosts it is listed for, so
+ * `hostname`, `cat` and `wc -c`), reachable only from the hosts it is listed for, so
  * a chain test proves the path without sshd or namespaces.
  */
 import { createMemoryPair } from '../../src/io/memory-pair.ts';
@@ -30,6 +30,8 @@ export interface MemoryHostOptions {
   silent?: boolean;
   /** More host keys, offered after the Ed25519 one. */
   moreHostKeys?: readonly SigningKey[];
+  /** The maximum packet it grants direct-tcpip channels (sshd: 32768). Default: hopssh's (TCPIP_SIZES). */
+  directTcpipMaxPacket?: number;
 }
 
 export class MemoryHost {
@@ -75,6 +77,11 @@ export class MemoryHost {
             return this.options.forwarding === false ? { reject: 'open failed' } : 'allow';
           },
         });
+        const maxPacket = this.options.directTcpipMaxPacket;
+        const direct = c.channelOpenHandlers.get('direct-tcpip');
+        if (maxPacket !== undefined && direct) {
+          c.channelOpenHandlers.set('direct-tcpip', (o) => direct({ channelType: o.channelType, data: o.data, accept: (a) => o.accept({ maxPacket, ...a }), reject: (code, d) => o.reject(code, d) }));
+        }
         serveSessions(c, (s) => {
           s.onExec = (command) => {
             this.commands.push(command);
@@ -88,6 +95,15 @@ export class MemoryHost {
             if (command === 'cat') {
               s.onData = (d) => s.write(d.slice());
               s.onEnd = () => s.exit(0);
+              return true;
+            }
+            if (command === 'wc -c') {
+              let n = 0;
+              s.onData = (d) => void (n += d.length);
+              s.onEnd = () => {
+                s.write(`${n}\n`);
+                s.exit(0);
+              };
               return true;
             }
             return false;
