@@ -48,6 +48,7 @@ export { connect, SshClient, type ConnectOptions, type DirectTcpipOptions } from
 export type { HopOptions, Jump } from './jump/hop.ts';
 export { HopError, ConfigError, SpecError, TokenError, type HopAddress, type HopStage } from './jump/errors.ts';
 export { resolveConfig, type ConfigContext, type ResolvedConfig } from './jump/ssh-config.ts';
+export { connectFromConfig, resolveChain, hopOptionsFromConfig, type ConfigConnectOptions } from './jump/config-client.ts';
 export { parseJumpSpec, parseDestination } from './jump/jump-spec.ts';
 export { nodeProcessSpawner } from './io/node-process.ts';
 export type { ProcessSpawner } from './io/process.ts';
