@@ -34,7 +34,8 @@ export interface HopState {
   changedKeyAccepted: boolean;
 }
 
-function warningLevel(w: HostKeyWarning, log: Log): void {
+/** A known_hosts warning at the level ssh(1) prints it. */
+function logWarning(w: HostKeyWarning, log: Log): void {
   switch (w.kind) {
     case 'added':
     case 'address-added':
@@ -106,7 +107,7 @@ export async function hopOptions(cfg: ResolvedConfig, ctx: HopContext, state: Ho
     hashKnownHosts: cfg.hashKnownHosts,
     onWarning: (w: HostKeyWarning) => {
       if (w.kind === 'changed-key-accepted') state.changedKeyAccepted = true;
-      warningLevel(w, log);
+      logWarning(w, log);
     },
   };
   const strict = cfg.strictHostKeyChecking;
