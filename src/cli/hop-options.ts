@@ -1,14 +1,13 @@
 /**
- * One host's resolved ssh_config(5) options as the jump library's
- * HopOptions: address and user, keys (agent, identity files with their
- * passphrase question), password and keyboard-interactive prompts, the
- * host-key policy, algorithms, ConnectTimeout, ServerAlive*, the banner.
- * Each host of a chain gets its own, from its own configuration, as each
- * `ssh -W` that ssh(1) runs for a jump host reads its own.
+ * What the hopssh program adds to each hop's options beyond what ssh_config
+ * gives (src/jump/config-client.ts): the terminal's questions, the agent,
+ * usable identity files, warnings and the banner — each host of a chain
+ * with its own configuration's settings (BatchMode, IdentitiesOnly, …), as
+ * each `ssh -W` that ssh(1) runs for a jump host reads its own.
  */
 import type { Credential } from '../auth/credentials.ts';
 import type { KbdPrompt } from '../auth/userauth-messages.ts';
-import { knownHostsAlgorithmOrder, type HostKeyWarning } from '../auth/host-key-policy.ts';
+import { knownHostsAlgorithmOrder, knownHostsVerifier, type HostKeyWarning } from '../auth/host-key-policy.ts';
 import { cliFileSystem } from './file-system.ts';
 import type { HopOptions } from '../jump/hop.ts';
 import type { ResolvedConfig } from '../jump/ssh-config.ts';
@@ -88,34 +87,26 @@ function interactiveCredentials(cfg: ResolvedConfig, prompter: Prompter, state: 
 }
 
 /**
- * The HopOptions of one host (its `jump` or `proxyCommand` is the caller's
- * to set). `state` is updated while the connection runs.
+ * What the program adds to a hop's options from its configuration
+ * (`base`, from the jump library's hopOptionsFromConfig): only the identity
+ * files hopssh can use, the agent (IdentitiesOnly keeps the identity files'
+ * keys), questions on the terminal (passphrases, passwords,
+ * keyboard-interactive, StrictHostKeyChecking=ask; none under BatchMode),
+ * ssh(1)'s known_hosts warnings and the banner. `state` is updated while the
+ * connection runs.
  */
-export async function hopOptions(cfg: ResolvedConfig, ctx: HopContext, state: HopState): Promise<HopOptions> {
+export async function cliHopOptions(base: HopOptions, cfg: ResolvedConfig, ctx: HopContext, state: HopState): Promise<HopOptions> {
   const { log } = ctx;
   const prompter = cfg.batchMode ? batchPrompter : ctx.prompter;
-  const pubkey = cfg.pubkeyAuthentication !== 'no' && cfg.preferredAuthentications.includes('publickey');
+  const pubkey = (base.identityFiles ?? []).length > 0;
   const identities = pubkey ? await usableIdentityFiles(cfg, log) : [];
-  const agent = pubkey ? await openAgent(cfg, ctx.env, identities, log) : undefined;
-  const knownHostsWhere = {
-    fs: cliFileSystem,
-    files: cfg.userKnownHostsFiles,
-    globalFiles: cfg.globalKnownHostsFiles,
-    host: cfg.hostName,
-    port: cfg.port,
-    hostKeyAlias: cfg.hostKeyAlias,
-    hashKnownHosts: cfg.hashKnownHosts,
-    onWarning: (w: HostKeyWarning) => {
-      if (w.kind === 'changed-key-accepted') state.changedKeyAccepted = true;
-      logWarning(w, log);
-    },
+  const agent = cfg.pubkeyAuthentication !== 'no' && cfg.preferredAuthentications.includes('publickey') ? await openAgent(cfg, ctx.env, identities, log) : undefined;
+  const onWarning = (w: HostKeyWarning): void => {
+    if (w.kind === 'changed-key-accepted') state.changedKeyAccepted = true;
+    logWarning(w, log);
   };
-  const strict = cfg.strictHostKeyChecking;
   const options: HopOptions = {
-    host: cfg.hostName,
-    port: cfg.port,
-    name: cfg.host,
-    username: cfg.user,
+    ...base,
     identityFiles: identities.map((i) => i.path),
     passphrase: async (path) => {
       const answer = await prompter.secret(`Enter passphrase for key '${path}': `);
@@ -124,31 +115,23 @@ export async function hopOptions(cfg: ResolvedConfig, ctx: HopContext, state: Ho
     },
     credentials: interactiveCredentials(cfg, prompter, state, log),
     ...(agent !== undefined && { agent }),
-    knownHosts: {
-      files: cfg.userKnownHostsFiles,
-      globalFiles: cfg.globalKnownHostsFiles,
-      strict: strict === 'ask' ? 'yes' : strict,
-      hashKnownHosts: cfg.hashKnownHosts,
-      ...(cfg.hostKeyAlias !== undefined && { hostKeyAlias: cfg.hostKeyAlias }),
-      onWarning: knownHostsWhere.onWarning,
-    },
-    algorithms: {
-      ...(cfg.kexAlgorithms !== undefined && { kex: cfg.kexAlgorithms }),
-      ...(cfg.hostKeyAlgorithms !== undefined && { hostKeyAlgorithms: cfg.hostKeyAlgorithms }),
-      ...(cfg.ciphers !== undefined && { ciphers: cfg.ciphers }),
-      ...(cfg.macs !== undefined && { macs: cfg.macs }),
-    },
-    ...(cfg.connectTimeout !== undefined && { connectTimeoutMs: cfg.connectTimeout * 1000 }),
-    ...(cfg.serverAliveInterval > 0 && { keepalive: { intervalMs: cfg.serverAliveInterval * 1000, countMax: cfg.serverAliveCountMax } }),
     onBanner: (message) => log.info(printable(message).replace(/\n$/, '')),
   };
-  if (strict === 'ask') {
-    const verify = askingVerifier(knownHostsWhere, prompter);
-    options.verifyHostKey = (info) => verify(info);
-    // A custom verifier replaces the known_hosts check, so the host-key algorithm order from known_hosts is set here.
-    if (cfg.hostKeyAlgorithms === undefined) {
-      options.algorithms = { ...options.algorithms, hostKeyAlgorithms: await knownHostsAlgorithmOrder(knownHostsWhere) };
-    }
-  }
+  // Every hop gets its own verifier: a jump host must never inherit the target's (chain.ts passes unset options down).
+  const where = {
+    fs: cliFileSystem,
+    files: cfg.userKnownHostsFiles,
+    globalFiles: cfg.globalKnownHostsFiles,
+    host: cfg.hostName,
+    port: cfg.port,
+    hostKeyAlias: cfg.hostKeyAlias,
+    hashKnownHosts: cfg.hashKnownHosts,
+    onWarning,
+  };
+  const strict = cfg.strictHostKeyChecking;
+  const verify = strict === 'ask' ? askingVerifier(where, prompter) : knownHostsVerifier({ ...where, strict });
+  options.verifyHostKey = (info) => verify(info);
+  // A verifier of our own replaces the library's known_hosts check, so the host-key algorithm order from known_hosts is set here (ssh(1)).
+  if (cfg.hostKeyAlgorithms === undefined) options.algorithms = { ...options.algorithms, hostKeyAlgorithms: await knownHostsAlgorithmOrder(where) };
   return options;
 }

@@ -12,7 +12,7 @@ import { nodeProcessSpawner } from '../io/node-process.ts';
 import { SOFTWARE_VERSION } from '../transport/transport.ts';
 import { LimitError } from '../transport/errors.ts';
 import { connect, type SshClient } from '../jump/client.ts';
-import type { HopOptions } from '../jump/hop.ts';
+import { resolveChain } from '../jump/config-client.ts';
 import { parseDestination, parsePortNumber, type HostSpec } from '../jump/jump-spec.ts';
 import { parseDynamicForward, parseLocalForward, parseRemoteForward, parseStdioForward } from '../jump/forward-spec.ts';
 import { resolveConfig, type ConfigContext, type ResolvedConfig } from '../jump/ssh-config.ts';
@@ -27,7 +27,7 @@ import { cliFileSystem } from './file-system.ts';
 import { parseEscapeChar } from './escape.ts';
 import { describeFailure, EXIT_ERROR } from './exit-codes.ts';
 import { startForwards } from './forwards.ts';
-import { hopOptions, type HopContext, type HopState } from './hop-options.ts';
+import { cliHopOptions, type HopContext, type HopState } from './hop-options.ts';
 import { agentSocket } from './identities.ts';
 import { Log } from './log.ts';
 import { terminalPrompter } from './prompts.ts';
@@ -46,9 +46,6 @@ function runtimeVersion(): string {
 
 /** hopssh's version line (-V). */
 export const VERSION = `hopssh 0.1.0 (${SOFTWARE_VERSION}), ${runtimeVersion()}`;
-
-/** Most nested ProxyJump levels followed, so that hosts naming each other cannot recurse forever. */
-const MAX_JUMP_DEPTH = 16;
 
 /** An argument as an ssh_config argument: quoted when it holds what would split or end it. */
 function configArg(value: string): string {
@@ -114,44 +111,6 @@ function withCommandLineForwards(cfg: ResolvedConfig, cl: CommandLine): Resolved
     remoteForwards: [...allValues(cl, 'R').map((s) => parseRemoteForward(s)), ...cfg.remoteForwards],
     dynamicForwards: [...allValues(cl, 'D').map((s) => parseDynamicForward(s)), ...cfg.dynamicForwards],
   };
-}
-
-interface Chain {
-  readonly options: HopOptions;
-  readonly state: HopState;
-  /** The target is reached over TCP, not through a jump host or a ProxyCommand. */
-  readonly direct: boolean;
-}
-
-/**
- * The HopOptions of a host and, when `ownProxy`, of the jump hosts its own
- * ProxyJump names (each resolved from its own configuration; the first may
- * have its own ProxyJump or ProxyCommand, the others are reached through the
- * hop before them), or its ProxyCommand — the chain ssh(1) builds from
- * `ssh -J a,b` (`ssh -J a -W … b` as b's ProxyCommand).
- */
-async function hopChain(cfg: ResolvedConfig, ownProxy: boolean, depth: number, ctx: ConfigContext, hopCtx: HopContext): Promise<Chain> {
-  const state: HopState = { changedKeyAccepted: false };
-  const options = await hopOptions(cfg, hopCtx, state);
-  if (!ownProxy) return { options, state, direct: false };
-  if (cfg.proxyJump.length > 0) {
-    if (depth >= MAX_JUMP_DEPTH) throw new Error(`more than ${MAX_JUMP_DEPTH} nested ProxyJump levels (do the jump hosts name each other?)`);
-    const hops: HopOptions[] = [];
-    for (const [i, spec] of cfg.proxyJump.entries()) {
-      const hopCfg = await resolveHost(spec, ctx, {});
-      hopCtx.log.debug(`jump host ${i + 1}/${cfg.proxyJump.length}: ${hopCfg.user}@${hopCfg.hostName}:${hopCfg.port}`);
-      hops.push((await hopChain(hopCfg, i === 0, depth + 1, ctx, hopCtx)).options);
-    }
-    options.jump = hops;
-    return { options, state, direct: false };
-  }
-  if (cfg.proxyCommand !== undefined) {
-    hopCtx.log.debug(`Executing proxy command: exec ${cfg.proxyCommand}`);
-    // Tokens are already expanded; escape what is left so the chain's own expansion keeps it.
-    options.proxyCommand = cfg.proxyCommand.replaceAll('%', '%%');
-    return { options, state, direct: false };
-  }
-  return { options, state, direct: true };
 }
 
 function resolveHost(spec: HostSpec, ctx: ConfigContext, extra: { options?: readonly string[]; stdioForward?: boolean }): Promise<ResolvedConfig> {
@@ -292,11 +251,8 @@ export async function main(args: readonly string[]): Promise<number> {
     const user = allValues(cl, 'l')[0] ?? dest.user;
     const stdioSpec = allValues(cl, 'W')[0];
     const ctx = configContext(allValues(cl, 'F')[0]);
-    let cfg = await resolveHost(
-      { host: dest.host, ...(user !== undefined && { user }), ...(port !== undefined && { port }) },
-      ctx,
-      { options: [...flagOptions(cl), ...allValues(cl, 'o')], stdioForward: stdioSpec !== undefined },
-    );
+    const options = [...flagOptions(cl), ...allValues(cl, 'o')];
+    let cfg = await resolveHost({ host: dest.host, ...(user !== undefined && { user }), ...(port !== undefined && { port }) }, ctx, { options, stdioForward: stdioSpec !== undefined });
     log.level = cfg.logLevel;
     cfg = withCommandLineForwards(cfg, cl);
     if (count(cl, 'G') > 0) {
@@ -312,19 +268,31 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     const plan = stdio === undefined ? sessionPlan(cfg, cl, log) : undefined;
 
+    // The chain (each jump host from its own configuration), with what the program adds to every hop; the target comes last.
     const hopCtx: HopContext = { log, prompter: terminalPrompter(process.env), env: process.env };
-    const chain = await hopChain(cfg, true, 0, ctx, hopCtx);
-    direct = chain.direct;
-    log.debug(`Connecting to ${cfg.hostName} port ${cfg.port} as '${cfg.user}'${direct ? '' : ' (through a proxy)'}.`);
+    // The target's state: its hook runs last.
+    let state: HopState = { changedKeyAccepted: false };
+    const target = await resolveChain(cl.destination, ctx, {
+      ...(user !== undefined && { user }),
+      ...(port !== undefined && { port }),
+      options,
+      hopOptions: (base, hopCfg) => {
+        state = { changedKeyAccepted: false };
+        log.debug(`hop ${hopCfg.user}@${hopCfg.hostName}:${hopCfg.port}${base.jump ? ' (through jump hosts)' : base.proxyCommand ? ` (ProxyCommand ${hopCfg.proxyCommand})` : ''}`);
+        return cliHopOptions(base, hopCfg, hopCtx, state);
+      },
+    });
+    direct = target.jump === undefined && target.proxyCommand === undefined;
+    log.debug(`Connecting to ${cfg.hostName} port ${cfg.port} as '${cfg.user}'.`);
     const client = await connect({
-      ...chain.options,
+      ...target,
       username: cfg.user,
       network: nodeNetwork,
       fs: cliFileSystem,
       processes: nodeProcessSpawner,
     });
     logConnected(client, cfg, log);
-    return await afterLogin(client, cfg, cl, plan, stdio, chain.state, log);
+    return await afterLogin(client, cfg, cl, plan, stdio, state, log);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`hopssh: ${e.message}\n`);

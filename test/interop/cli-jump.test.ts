@@ -52,7 +52,8 @@ describeOpenSSH('hopssh -J', () => {
       });
       ({ dir, remove: removeDir } = await tempDir('hop-cli-jump-'));
       key = await generateKey('ed25519', join(dir, 'id_ed25519'));
-      const opts = { hostKeys: ['ed25519'] as const, config: ['LogLevel INFO'], authorizedKeys: { [LOGIN]: key.publicKeyLine } };
+      // Distinct host keys: each hop's known_hosts check proves which host answered.
+      const opts = { hostKeys: ['ed25519'] as const, freshHostKeys: true, config: ['LogLevel INFO'], authorizedKeys: { [LOGIN]: key.publicKeyLine } };
       const [j1, j2, target] = await Promise.all([net.startSshd('jump1', opts), net.startSshd('jump2', opts), net.startSshd('target', opts)]);
       // Every address a host is reached at, with its own host key.
       const knownHosts = join(dir, 'known_hosts');
@@ -112,6 +113,12 @@ describeOpenSSH('hopssh -J', () => {
       expect(to).toBe(at.targetFromJump2());
       expect(from).toBe(net.address('jump2', 'target'));
       expect(count!.trim()).toBe('500000');
+    });
+
+    test('-o applies to the destination only: StrictHostKeyChecking=ask there, each jump host checked against its own name', async () => {
+      const r = await runHopssh(['-F', config, '-o', 'StrictHostKeyChecking=ask', '-J', 'bastion', `${LOGIN}@${at.targetFromJump1()}`, WHERE], inClient());
+      expect(r.code, describeRun(r)).toBe(0);
+      expect(r.stdout.trim().split(' ')[2]).toBe(at.targetFromJump1());
     });
 
     test('ProxyJump from ssh_config, through aliases that have their own ProxyJump', async () => {
