@@ -13,9 +13,9 @@ import { SOFTWARE_VERSION } from '../transport/transport.ts';
 import { LimitError } from '../transport/errors.ts';
 import { connect, type SshClient } from '../jump/client.ts';
 import { resolveChain } from '../jump/config-client.ts';
-import { parseDestination, parsePortNumber, type HostSpec } from '../jump/jump-spec.ts';
+import { parseDestination, parsePortNumber } from '../jump/jump-spec.ts';
 import { parseDynamicForward, parseLocalForward, parseRemoteForward, parseStdioForward } from '../jump/forward-spec.ts';
-import { resolveConfig, type ConfigContext, type ResolvedConfig } from '../jump/ssh-config.ts';
+import { resolveConfig, type ResolvedConfig } from '../jump/ssh-config.ts';
 import { matchPatternList } from '../auth/patterns.ts';
 import { noMoreSessions } from '../channel/forward-client.ts';
 import { pipe } from '../channel/pipe.ts';
@@ -111,14 +111,6 @@ function withCommandLineForwards(cfg: ResolvedConfig, cl: CommandLine): Resolved
     remoteForwards: [...allValues(cl, 'R').map((s) => parseRemoteForward(s)), ...cfg.remoteForwards],
     dynamicForwards: [...allValues(cl, 'D').map((s) => parseDynamicForward(s)), ...cfg.dynamicForwards],
   };
-}
-
-function resolveHost(spec: HostSpec, ctx: ConfigContext, extra: { options?: readonly string[]; stdioForward?: boolean }): Promise<ResolvedConfig> {
-  return resolveConfig(spec.host, ctx, {
-    ...(spec.user !== undefined && { user: spec.user }),
-    ...(spec.port !== undefined && { port: spec.port }),
-    ...extra,
-  });
 }
 
 /** Local environment variables SendEnv patterns select, then SetEnv (ssh_config(5)). */
@@ -252,7 +244,8 @@ export async function main(args: readonly string[]): Promise<number> {
     const stdioSpec = allValues(cl, 'W')[0];
     const ctx = configContext(allValues(cl, 'F')[0]);
     const options = [...flagOptions(cl), ...allValues(cl, 'o')];
-    let cfg = await resolveHost({ host: dest.host, ...(user !== undefined && { user }), ...(port !== undefined && { port }) }, ctx, { options, stdioForward: stdioSpec !== undefined });
+    // The destination's own options, for what the program does after login (the chain is resolved again by resolveChain).
+    let cfg = await resolveConfig(dest.host, ctx, { ...(user !== undefined && { user }), ...(port !== undefined && { port }), options, stdioForward: stdioSpec !== undefined });
     log.level = cfg.logLevel;
     cfg = withCommandLineForwards(cfg, cl);
     if (count(cl, 'G') > 0) {
