@@ -285,7 +285,7 @@ export async function main(args: readonly string[]): Promise<number> {
       processes: nodeProcessSpawner,
     });
     logConnected(client, cfg, log);
-    return await afterLogin(client, cfg, cl, plan, stdio, state, log);
+    return await afterLogin(client, cfg, plan, stdio, state, log);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`hopssh: ${e.message}\n`);
@@ -319,10 +319,10 @@ function onSignals(noSession: boolean, log: Log, stop: (code: number) => void): 
   }
 }
 
+/** Forwards, then the session, -W or nothing (-N); resolves with the exit code once the connection is closed and output flushed. */
 async function afterLogin(
   client: SshClient,
   cfg: ResolvedConfig,
-  cl: CommandLine,
   plan: SessionPlan | undefined,
   stdio: { host: string; port: number } | undefined,
   state: HopState,
