@@ -44,7 +44,8 @@ export { ChannelOpenError, RequestFailedError, ChannelClosedError, OutputLimitEr
 export { openSession, Session, type SessionOpenOptions, type PtyOptions, type SessionExit } from './channel/session-client.ts';
 export { exec, type ExecOptions, type ExecResult } from './channel/exec.ts';
 export { serveSessions, ServerSession, type ServeSessionsOptions } from './channel/session-server.ts';
-export { connect, SshClient, type ConnectOptions, type DirectTcpipOptions } from './jump/client.ts';
+export { SshClient, type ConnectOptions, type DirectTcpipOptions } from './jump/client.ts';
+export { connect, connectWith, type NodeConnectOptions } from './connect.ts';
 export type { HopOptions, Jump } from './jump/hop.ts';
 export { HopError, ConfigError, SpecError, TokenError, type HopAddress, type HopStage } from './jump/errors.ts';
 export { resolveConfig, type ConfigContext, type ResolvedConfig } from './jump/ssh-config.ts';
