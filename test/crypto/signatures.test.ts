@@ -309,7 +309,8 @@ function unarmor(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(body, 'base64'));
 }
 
-describe.skipIf(!haveKeygen)('interop with ssh-keygen -Y (SSHSIG)', () => {
+// Under CI=true a missing ssh-keygen fails these instead of skipping them.
+describe.skipIf(!haveKeygen && process.env.CI !== 'true')('interop with ssh-keygen -Y (SSHSIG)', () => {
   const kinds: [string, string[]][] = [
     ['ssh-ed25519', ['-t', 'ed25519']],
     ['ecdsa-sha2-nistp256', ['-t', 'ecdsa', '-b', '256']],

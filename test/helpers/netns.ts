@@ -9,6 +9,7 @@
  * network namespace, so no traffic can leave. Namespaces are named
  * `hop-<pid>-<n>-<host>` and deleted by teardown() or at process exit.
  */
+import { inCI } from './openssh-binaries.ts';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
@@ -75,13 +76,13 @@ export function netnsStatus(): { available: true } | { available: false; reason:
 }
 
 /**
- * A `describe` for suites that need {@link createTestNetwork}. Not being root
- * skips (the design falls back to 127.0.0.x hosts then); being root without
- * `ip` fails under CI and skips elsewhere.
+ * A `describe` for suites that need {@link createTestNetwork}. Outside CI, not
+ * being root or lacking `ip` skips with the reason; under CI=true it fails.
  */
 export function requireNetns(): GatedDescribe {
   const s = netnsStatus();
-  if (!s.available && s.notRoot) return (name, body) => describeSkip(name, body, s.reason);
+  // Outside CI, not being root skips; under CI=true every unmet need fails the run.
+  if (!s.available && s.notRoot && !inCI()) return (name, body) => describeSkip(name, body, s.reason);
   return gatedDescribe(s, 'network namespaces (root + iproute2)');
 }
 

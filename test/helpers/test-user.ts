@@ -4,6 +4,7 @@
  * Accounts persist on the machine (other test processes may be using them),
  * so use a fixed, clearly-test name such as "hoptest".
  */
+import { inCI } from './openssh-binaries.ts';
 import { run } from './run.ts';
 
 export type TestUser =
@@ -26,7 +27,11 @@ async function lookup(name: string): Promise<{ uid: number; home: string } | und
 export async function ensureTestUser(name: string, password: string): Promise<TestUser> {
   if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(name)) throw new RangeError(`ensureTestUser: bad user name ${JSON.stringify(name)}`);
   if (/[:\n]/.test(password)) throw new RangeError('ensureTestUser: password may not contain ":" or a newline');
-  if (process.getuid?.() !== 0) return { ok: false, skipped: 'not running as root: cannot create users' };
+  // Under CI=true a test that needs a user must run, not skip.
+  if (process.getuid?.() !== 0) {
+    if (inCI()) throw new Error('CI=true: tests that need a local test user must run as root');
+    return { ok: false, skipped: 'not running as root: cannot create users' };
+  }
   let created = false;
   // Another test process may be editing /etc/passwd at the same moment: retry.
   for (let attempt = 0; ; attempt++) {
