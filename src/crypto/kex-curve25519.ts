@@ -3,8 +3,8 @@
  * (RFC 7748) ephemeral keys; Q_C/Q_S are the 32-byte u-coordinates.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { mpintFromUnsigned } from '../wire/mpint.ts';
-import { wipe, writeUint32 } from '../wire/bytes.ts';
+import { mpintFieldFromUnsigned } from '../wire/mpint.ts';
+import { wipe } from '../wire/bytes.ts';
 import { KexMathError } from './errors.ts';
 import type { HashName, KexAgreement, KexMath } from './types.ts';
 
@@ -63,12 +63,8 @@ export class Curve25519Agreement implements KexAgreement {
   /** RFC 8731 §3.1: K is the X25519 output read as a big-endian unsigned integer, encoded as mpint. */
   computeSecret(peerValue: Uint8Array): Uint8Array {
     const shared = x25519Shared(this.algorithm, this.secretKey, peerValue);
-    const body = mpintFromUnsigned(shared);
+    const out = mpintFieldFromUnsigned(shared);
     wipe(shared);
-    const out = new Uint8Array(4 + body.length);
-    writeUint32(out, 0, body.length);
-    out.set(body, 4);
-    wipe(body);
     return out;
   }
 

@@ -4,8 +4,8 @@
  * K is the mpint of the shared point's x-coordinate (RFC 5656 §4).
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { mpintFromUnsigned } from '../wire/mpint.ts';
-import { wipe, writeUint32 } from '../wire/bytes.ts';
+import { mpintFieldFromUnsigned } from '../wire/mpint.ts';
+import { wipe } from '../wire/bytes.ts';
 import { KexMathError } from './errors.ts';
 import type { HashName, KexAgreement, KexMath } from './types.ts';
 
@@ -65,12 +65,8 @@ export class EcdhAgreement implements KexAgreement {
     } catch (e) {
       throw new KexMathError(this.name, `ECDH failed: ${(e as Error).message}`);
     }
-    const body = mpintFromUnsigned(shared.subarray(1));
+    const out = mpintFieldFromUnsigned(shared.subarray(1));
     wipe(shared);
-    const out = new Uint8Array(4 + body.length);
-    writeUint32(out, 0, body.length);
-    out.set(body, 4);
-    wipe(body);
     return out;
   }
 

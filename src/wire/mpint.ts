@@ -57,3 +57,21 @@ export function bigintToBytes(v: bigint, len: number): Uint8Array {
   if (v !== 0n) throw new RangeError(`value does not fit in ${len} bytes`);
   return out;
 }
+
+/**
+ * A whole `mpint` field (uint32 length included) for an unsigned big-endian
+ * magnitude, as a shared secret K enters the exchange hash (RFC 4253 §8).
+ * The intermediate body is wiped; the caller wipes `bytes` and the result.
+ */
+export function mpintFieldFromUnsigned(bytes: Uint8Array): Uint8Array {
+  const body = mpintFromUnsigned(bytes);
+  const out = new Uint8Array(4 + body.length);
+  const n = body.length;
+  out[0] = n >>> 24;
+  out[1] = n >>> 16;
+  out[2] = n >>> 8;
+  out[3] = n;
+  out.set(body, 4);
+  body.fill(0);
+  return out;
+}
