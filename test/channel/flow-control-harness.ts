@@ -249,6 +249,13 @@ export function transportQueued(t: Transport): number {
   return v;
 }
 
+/** The node:net socket under a transport made by connectTcp (not public API: for sampling writableLength). */
+export function socketOf(t: Transport): { writableLength: number; writableHighWaterMark: number } {
+  const s = (t as unknown as { stream?: { socket?: { writableLength: number; writableHighWaterMark: number } } }).stream?.socket;
+  if (!s || typeof s.writableLength !== 'number') throw new Error('Transport.stream.socket is gone: update flow-control-harness.ts');
+  return s;
+}
+
 /** Peaks of named quantities, sampled by the test wherever they can be highest. */
 export class Peaks {
   readonly max = new Map<string, number>();

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requireOpenSSH, startSshd, type SshdServer } from '../helpers/openssh.ts';
 import { loginToSshd } from '../helpers/sshd-login.ts';
 import { openSession } from '../../src/channel/session-client.ts';
-import type { NodeSocketStream } from '../../src/io/node-socket.ts';
-import { GiB, MiB, PatternSource, Peaks, SlowConsumer, produce, transportQueued } from '../channel/flow-control-harness.ts';
+import { GiB, MiB, PatternSource, Peaks, SlowConsumer, produce, socketOf, transportQueued } from '../channel/flow-control-harness.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
@@ -25,7 +24,7 @@ describeOpenSSH('channel flow control against sshd', () => {
     const WINDOW = 2 * MiB;
     const TOTAL = GiB;
     const { transport, connection } = await loginToSshd(sshd);
-    const socket = (transport as unknown as { stream: NodeSocketStream }).stream.socket;
+    const socket = socketOf(transport);
     const session = await openSession(connection, { window: WINDOW, maxPacket: 32 * 1024 });
     const peaks = new Peaks();
     const consumer = new SlowConsumer(session, {
@@ -72,7 +71,7 @@ describeOpenSSH('channel flow control against sshd', () => {
     const CHUNK = 100_000;
     const HIGH_WATER = 512 * 1024;
     const { transport, connection } = await loginToSshd(sshd);
-    const socket = (transport as unknown as { stream: NodeSocketStream }).stream.socket;
+    const socket = socketOf(transport);
     const session = await openSession(connection, { writeHighWater: HIGH_WATER });
     let stdout = '';
     let stderr = '';
