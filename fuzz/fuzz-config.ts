@@ -158,7 +158,7 @@ export function ensure(cond: unknown, message: string | (() => string)): asserts
  * installed vitest no longer reports such errors itself, so any left over
  * after a test fail that test (afterEach).
  */
-export function watchStrayErrors(): { assertNone(what: string): Promise<void> } {
+export function watchStrayErrors(): { assertNone(what: string): Promise<void>; report(e: unknown): void } {
   const stray: unknown[] = [];
   const onStray = (e: unknown) => void stray.push(e);
   beforeAll(() => {
@@ -174,6 +174,8 @@ export function watchStrayErrors(): { assertNone(what: string): Promise<void> } 
     process.off('uncaughtException', onStray);
   });
   return {
+    /** A failure noticed outside the property's own call chain (e.g. in a fake peer's handler). */
+    report: onStray,
     async assertNone(what) {
       await new Promise<void>((r) => setImmediate(r));
       if (stray.length === 0) return;

@@ -13,7 +13,7 @@
  * must decode, and after a result the transport must be authenticated and
  * its previous message handler back in place.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, describe, test } from 'vitest';
 import fc from 'fast-check';
 import { transportPair } from '../test/helpers/transport-pair.ts';
 import type { ServerTransport } from '../src/transport/transport.ts';
@@ -35,22 +35,13 @@ import {
   encodeUserauthSuccess,
   type UserauthRequest,
 } from '../src/auth/userauth-messages.ts';
-import { checkAsync, concat, ensure, FuzzFailure, outcomeAsync, printStats, stat, timeoutFor, type ErrorClass } from './fuzz-config.ts';
+import { checkAsync, concat, ensure, FuzzFailure, outcomeAsync, printStats, stat, watchStrayErrors, timeoutFor, type ErrorClass } from './fuzz-config.ts';
 
 /** What authenticateClient may reject with when the server misbehaves. */
 const ALLOWED: ErrorClass[] = [AuthenticationError, ProtocolError, WireError, ConnectionClosedError];
 
-const stray: unknown[] = [];
-const onStray = (e: unknown) => void stray.push(e);
-beforeAll(() => {
-  process.on('unhandledRejection', onStray);
-  process.on('uncaughtException', onStray);
-});
-afterAll(() => {
-  printStats();
-  process.off('unhandledRejection', onStray);
-  process.off('uncaughtException', onStray);
-});
+const strays = watchStrayErrors();
+afterAll(() => printStats());
 
 const KEY = generateSigningKey('ssh-ed25519');
 const OTHER = generateSigningKey('ecdsa-sha2-nistp256');
@@ -180,7 +171,7 @@ function scriptedServer(server: ServerTransport, script: Item[][]): { sent: () =
         last = 'info-response';
       } else last = decodeUserauthRequest(payload);
     } catch (e) {
-      stray.push(new FuzzFailure(`the client sent a malformed message ${payload[0]}: ${(e as Error).message}`));
+      strays.report(new FuzzFailure(`the client sent a malformed message ${payload[0]}: ${(e as Error).message}`));
     }
     next();
   };
@@ -251,8 +242,7 @@ describe('fuzz: userauth client against arbitrary server messages', () => {
               ensure(client.onMessage === before || !client.isOpen, 'the previous message handler was not restored on failure');
               if (res.error instanceof ProtocolError || res.error instanceof WireError) ensure(!client.isOpen, `${res.error.name} left the connection open`);
             }
-            await new Promise((r) => setTimeout(r, 0));
-            if (stray.length > 0) throw new FuzzFailure(`stray error: ${String(stray.splice(0)[0])}`);
+            await strays.assertNone('stray error');
           } finally {
             client.close();
             server.close();

@@ -13,7 +13,7 @@
  * messages, count no more failures than MaxAuthTries allows and ask its
  * decisions at most once or twice per request.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, describe, test } from 'vitest';
 import fc from 'fast-check';
 import { transportPair, hostKey } from '../test/helpers/transport-pair.ts';
 import { ConnectionClosedError, DisconnectError, LimitError, ProtocolError } from '../src/transport/errors.ts';
@@ -36,7 +36,7 @@ import {
   publickeySignedData,
   type UserauthRequest,
 } from '../src/auth/userauth-messages.ts';
-import { checkAsync, concat, ensure, FuzzFailure, outcomeAsync, printStats, stat, timeoutFor, type ErrorClass } from './fuzz-config.ts';
+import { checkAsync, concat, ensure, FuzzFailure, outcomeAsync, printStats, stat, watchStrayErrors, timeoutFor, type ErrorClass } from './fuzz-config.ts';
 
 /** What serveUserAuth may reject with; DecisionError is the decisions' own. */
 class DecisionError extends Error {
@@ -44,17 +44,8 @@ class DecisionError extends Error {
 }
 const ALLOWED: ErrorClass[] = [DisconnectError, ProtocolError, WireError, LimitError, ConnectionClosedError, DecisionError];
 
-const stray: unknown[] = [];
-const onStray = (e: unknown) => void stray.push(e);
-beforeAll(() => {
-  process.on('unhandledRejection', onStray);
-  process.on('uncaughtException', onStray);
-});
-afterAll(() => {
-  printStats();
-  process.off('unhandledRejection', onStray);
-  process.off('uncaughtException', onStray);
-});
+const strays = watchStrayErrors();
+afterAll(() => printStats());
 
 const KEY = generateSigningKey('ssh-ed25519');
 const OTHER = generateSigningKey('ecdsa-sha2-nistp256');
@@ -284,7 +275,7 @@ describe('fuzz: userauth server against arbitrary client messages', () => {
                 }
                 if (kind === 'success') successes++;
               } catch (e) {
-                stray.push(e instanceof FuzzFailure ? e : new FuzzFailure(`malformed answer ${p[0]}: ${(e as Error).message}`));
+                strays.report(e instanceof FuzzFailure ? e : new FuzzFailure(`malformed answer ${p[0]}: ${(e as Error).message}`));
               }
             };
             let sent = 0;
@@ -314,8 +305,7 @@ describe('fuzz: userauth server against arbitrary client messages', () => {
               ensure(!server.isOpen, `${res.error.name} left the connection open`);
               ensure(!server.authenticated, 'rejected, yet marked authenticated');
             }
-            await new Promise((r) => setTimeout(r, 0));
-            if (stray.length > 0) throw new FuzzFailure(`stray error: ${String(stray.splice(0)[0])}`);
+            await strays.assertNone('stray error');
           } finally {
             client.close();
             server.close();
