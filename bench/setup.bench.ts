@@ -1,0 +1,117 @@
+/**
+ * Connection setup latency through 0, 1 and 2 jump hosts (issue 6): connect
+ * through the hops, authenticate at each, run `true` on the target, close.
+ *
+ * Hosts: the interop tests' topology (test/helpers/jump-topology.ts), each
+ * host a network namespace running OpenSSH's sshd with an Ed25519 host key;
+ * the client's namespace reaches jump1 only. Both clients are pinned to
+ * curve25519-sha256 and ssh-ed25519, log in as root with each host's own
+ * Ed25519 key, and check every host key against the same known_hosts.
+ *
+ * - OpenSSH: `ssh -F <throwaway config> -J jump1[,jump2] target true`
+ *   (ControlMaster no, BatchMode), timed from spawn to exit. ProxyJump runs
+ *   one more `ssh -W` process per jump host: that is how OpenSSH does it.
+ * - hopssh: the library, connect() → exec('true') → close(), in a worker
+ *   process that stays up (as a program embedding the library would), with
+ *   crypto "auto" (default providers) and "noble".
+ *
+ * Both run from the same worker inside the client's namespace, interleaved
+ * (order alternating per round), N rounds after a warm-up. Reported: median
+ * ms with min–max, and hopssh ÷ ssh of the medians (issue 6's target: ≤ 0.8
+ * for 1 and 2 hops).
+ *
+ * Run: npm run bench:setup  → bench/results/setup.json and setup.md
+ *      npm run bench:setup -- --quick   (3 rounds, writes nothing)
+ */
+import { writeFileSync } from 'node:fs';
+import { startBenchHosts } from './lib/jump-hosts.ts';
+import { startNetnsWorker } from './lib/netns-worker.ts';
+import { benchEnvironment, environmentLine } from './lib/environment.ts';
+import { fmtSpread, round, spread, type Spread } from './lib/stats.ts';
+import type { SetupReply, SetupRequest } from './lib/setup-worker.ts';
+import type { ProviderChoice } from '../src/crypto/types.ts';
+
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 3 : 10;
+const WARMUP = 2;
+const HOPS = [0, 1, 2];
+
+interface Client {
+  label: string;
+  req: Omit<SetupRequest, 'hops'>;
+}
+const CLIENTS: Client[] = [
+  { label: 'OpenSSH ssh -J', req: { tool: 'ssh' } },
+  { label: 'hopssh (auto)', req: { tool: 'hopssh', crypto: 'auto' as ProviderChoice } },
+  { label: 'hopssh (noble)', req: { tool: 'hopssh', crypto: 'noble' as ProviderChoice } },
+];
+
+const env = benchEnvironment();
+console.log(environmentLine(env));
+const hosts = await startBenchHosts();
+const worker = await startNetnsWorker(hosts.topology.net, 'client', new URL('./lib/setup-worker.ts', import.meta.url), hosts.routes);
+const samples = new Map<string, number[]>();
+const negotiated = new Map<number, string[]>();
+try {
+  const once = async (c: Client, hops: number): Promise<SetupReply> => worker.request<SetupRequest, SetupReply>({ ...c.req, hops });
+  for (let i = 0; i < WARMUP; i++) for (const hops of HOPS) for (const c of CLIENTS) await once(c, hops);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? CLIENTS : [...CLIENTS].reverse();
+    for (const hops of HOPS) {
+      for (const c of order) {
+        const r = await once(c, hops);
+        const key = `${c.label}|${hops}`;
+        samples.set(key, [...(samples.get(key) ?? []), r.ms]);
+        if (r.negotiated) negotiated.set(hops, r.negotiated);
+      }
+    }
+    process.stdout.write(`round ${round + 1}/${ROUNDS}\r`);
+  }
+} finally {
+  await worker.close();
+  await hosts.teardown();
+}
+
+interface Row {
+  hops: number;
+  client: string;
+  ms: Spread;
+  /** Median ÷ OpenSSH's median, same hop count. */
+  vsSsh: number;
+}
+const rows: Row[] = [];
+for (const hops of HOPS) {
+  const ssh = spread(samples.get(`${CLIENTS[0]!.label}|${hops}`)!, 1);
+  for (const c of CLIENTS) {
+    const ms = spread(samples.get(`${c.label}|${hops}`)!, 1);
+    rows.push({ hops, client: c.label, ms, vsSsh: round(ms.median / ssh.median, 2) });
+  }
+}
+
+const md = [
+  '# Connection setup benchmark',
+  '',
+  environmentLine(env),
+  '',
+  'Shared, noisy machine: read the ratios (measured in the same run), not the absolute times.',
+  '',
+  `One setup: connect through the jump hosts, authenticate at each (Ed25519 user keys), run \`true\` on the target, close.`,
+  `Hosts: OpenSSH sshd in network namespaces (test/helpers/jump-topology.ts); ${hosts.routes.kex} and ssh-ed25519 on every hop for both clients.`,
+  '0 hops is jump1 as the target. OpenSSH: `ssh -J` with a throwaway ssh_config (ControlMaster no, BatchMode), timed',
+  'from spawn to exit (ProxyJump spawns one `ssh -W` per jump host). hopssh: the library — connect(), exec(\'true\'),',
+  'close() — in a long-running worker; both run from that worker inside the client namespace, interleaved.',
+  `N = ${ROUNDS} per cell after ${WARMUP} warm-up rounds; median ms (min–max); ratio = median ÷ ssh's median (issue 6 target: ≤ 0.8 at 1 and 2 hops).`,
+  '',
+  '| hops | client | setup ms | ÷ ssh -J |',
+  '| ---: | --- | ---: | ---: |',
+  ...rows.map((r) => `| ${r.hops} | ${r.client} | ${fmtSpread(r.ms)} | ${r.vsSsh.toFixed(2)}× |`),
+  '',
+  `hopssh negotiated (per hop, 2-hop route): ${(negotiated.get(2) ?? []).join(' · ')}.`,
+  '',
+];
+console.log('\n' + md.join('\n'));
+if (!QUICK) {
+  const out = new URL('./results/', import.meta.url);
+  writeFileSync(new URL('setup.json', out), JSON.stringify({ ...env, rounds: ROUNDS, warmup: WARMUP, kex: hosts.routes.kex, rows, samples: Object.fromEntries(samples) }, null, 2) + '\n');
+  writeFileSync(new URL('setup.md', out), md.join('\n'));
+}
