@@ -14,6 +14,7 @@ import { generateKey, type GeneratedKey } from './keygen.ts';
 import { run, type RunResult } from './run.ts';
 import { startSshd, type SshdOptions, type SshdServer } from './sshd.ts';
 import { knownHostsLines, writeKnownHosts } from './ssh-client.ts';
+import { shellCommand } from './terminal.ts';
 
 /** Absolute path of bin/hopssh.js. */
 export const HOPSSH_BIN = resolve(fileURLToPath(new URL('../../bin/hopssh.js', import.meta.url)));
@@ -49,11 +50,11 @@ export interface CliHost {
   stop(): Promise<void>;
 }
 
-/** ssh_config text giving every host the test key and known_hosts file, no agent, and no questions. */
-export function isolatedConfig(keyPath: string, knownHostsPath: string, extra: readonly string[] = []): string {
+/** ssh_config text giving every host the test key (none: each Host block names its own) and known_hosts file, no agent, and no questions. */
+export function isolatedConfig(keyPath: string | undefined, knownHostsPath: string, extra: readonly string[] = []): string {
   return [
     'Host *',
-    `  IdentityFile ${keyPath}`,
+    ...(keyPath === undefined ? [] : [`  IdentityFile ${keyPath}`]),
     '  IdentitiesOnly yes',
     `  UserKnownHostsFile ${knownHostsPath}`,
     '  GlobalKnownHostsFile /dev/null',
@@ -128,9 +129,9 @@ export function runHopssh(args: readonly string[], opts: RunHopsshOptions = {}):
   });
 }
 
-/** A shell script at `path` that runs hopssh (for `scp -S`, `rsync -e`, ProxyCommand), executable. */
-export async function writeHopsshWrapper(path: string): Promise<string> {
-  await writeFile(path, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(HOPSSH_BIN)} "$@"\n`, { mode: 0o755 });
+/** A shell script at `path` that runs hopssh (for `scp -S`, `rsync -e`, ProxyCommand) under `runtime`, executable. */
+export async function writeHopsshWrapper(path: string, runtime: RunHopsshOptions['runtime'] = 'node'): Promise<string> {
+  await writeFile(path, `#!/bin/sh\nexec ${shellCommand(hopsshArgv([], runtime))} "$@"\n`, { mode: 0o755 });
   return path;
 }
 

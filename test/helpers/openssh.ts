@@ -11,7 +11,7 @@
  */
 export { findSsh, findSshd, findSshKeygen, inCI, openSSHStatus, requireOpenSSH } from './openssh-binaries.ts';
 export type { GatedDescribe, OpenSSHStatus } from './openssh-binaries.ts';
-export { startSshd } from './sshd.ts';
+export { noSessionsLeft, startSshd } from './sshd.ts';
 export type { SshdOptions, SshdServer } from './sshd.ts';
 export { knownHostsLine, knownHostsLines, runSsh, writeKnownHosts } from './ssh-client.ts';
 export type { RunSshOptions } from './ssh-client.ts';

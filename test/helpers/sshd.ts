@@ -373,3 +373,14 @@ async function launch(a: {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Resolves once none of these sshds has a connection process left (all sessions ended); rejects after `timeoutMs` naming the pids. */
+export async function noSessionsLeft(servers: readonly SshdServer[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = servers.flatMap((s) => descendantsOf(s.pid));
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`sshd sessions still running: ${left.join(' ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

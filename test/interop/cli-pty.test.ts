@@ -6,56 +6,14 @@
  * mode (keys go to the remote line discipline), the escape sequence `~.`,
  * and a password asked on the terminal without echo.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureTestUser, requireOpenSSH, run, startSshd } from '../helpers/openssh.ts';
 import { cliEnv, HOPSSH_BIN, startCliHost, tempDir, type CliHost } from '../helpers/hopssh-cli.ts';
+import { OnTerminal, shellCommand } from '../helpers/terminal.ts';
 
 const describeOpenSSH = requireOpenSSH();
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** A command running on its own pseudo-terminal (script -qefc), with its output collected. */
-class OnTerminal {
-  readonly child: ChildProcessWithoutNullStreams;
-  output = '';
-  readonly exited: Promise<number | null>;
-  private waiters: (() => void)[] = [];
-
-  constructor(shellCommand: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn('script', ['-qefc', shellCommand, '/dev/null'], { env, stdio: 'pipe' });
-    this.child.stdout.on('data', (b: Buffer) => {
-      this.output += b.toString('latin1');
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.child.stderr.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  /** Resolves once the output matches `re`; rejects after `timeoutMs` with the output so far. */
-  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.output.match(re);
-      if (m) return m;
-      if (Date.now() > deadline) throw new Error(`no ${re} in terminal output within ${timeoutMs} ms:\n${JSON.stringify(this.output)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 200);
-      });
-    }
-  }
-
-  type(text: string): void {
-    this.child.stdin.write(text);
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
 
 describeOpenSSH('hopssh on a terminal', () => {
   let host: CliHost;
@@ -71,7 +29,7 @@ describeOpenSSH('hopssh on a terminal', () => {
     await removeDir?.();
   });
 
-  const hopssh = (args: readonly string[]) => [process.execPath, HOPSSH_BIN, ...args].map(shellQuote).join(' ');
+  const hopssh = (args: readonly string[]) => shellCommand([process.execPath, HOPSSH_BIN, ...args]);
 
   test('-tt: the remote side sees a tty of the terminal\'s size and TERM; a resize (stty + SIGWINCH) reaches it; the exit status comes back', async () => {
     const ttyFile = join(dir, 'tty');

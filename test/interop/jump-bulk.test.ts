@@ -23,8 +23,7 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { requireNetns, requireOpenSSH } from '../helpers/openssh.ts';
-import { descendantsOf } from '../helpers/cleanup.ts';
+import { noSessionsLeft, requireNetns, requireOpenSSH } from '../helpers/openssh.ts';
 import { HOSTS, JUMP_HOSTS, startJumpTopology, type Host, type JumpTopology } from '../helpers/jump-topology.ts';
 import { connect, type SshClient } from '../../src/jump/client.ts';
 import { connectFromConfig } from '../../src/jump/config-client.ts';
@@ -82,16 +81,8 @@ describeOpenSSH('hop chains against sshd: bulk, every cipher, ssh_config', () =>
   describeNetns('in network namespaces', () => {
     let topo: JumpTopology;
 
-    /** Waits until none of these sshds has a session process left. */
-    async function noSessionsLeft(hosts: readonly Host[], timeoutMs = 15_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const left = hosts.flatMap((h) => descendantsOf(topo.sshd[h].pid));
-        if (left.length === 0) return;
-        if (Date.now() > deadline) throw new Error(`sshd sessions still running: ${left.join(' ')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    /** Waits until none of these hosts' sshds has a session process left. */
+    const sessionsEnded = (hosts: readonly Host[]): Promise<void> => noSessionsLeft(hosts.map((h) => topo.sshd[h]));
 
     beforeAll(async () => {
       topo = await startJumpTopology();
@@ -122,7 +113,7 @@ describeOpenSSH('hop chains against sshd: bulk, every cipher, ssh_config', () =>
           await client.close();
         }
         expect(await client.closed).toBeUndefined();
-        await noSessionsLeft([...JUMP_HOSTS.slice(0, n), 'target']);
+        await sessionsEnded([...JUMP_HOSTS.slice(0, n), 'target']);
       }, 600_000);
     }
 
@@ -215,7 +206,7 @@ describeOpenSSH('hop chains against sshd: bulk, every cipher, ssh_config', () =>
       } finally {
         await client.close();
       }
-      await noSessionsLeft(['jump1', 'jump2', 'target']);
+      await sessionsEnded(['jump1', 'jump2', 'target']);
     }, 60_000);
   });
 });

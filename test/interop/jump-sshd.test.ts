@@ -21,7 +21,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestNetwork, findSsh, requireNetns, requireOpenSSH, runSsh, type SshdServer, type TestNetwork } from '../helpers/openssh.ts';
+import { createTestNetwork, findSsh, noSessionsLeft, requireNetns, requireOpenSSH, runSsh, type SshdServer, type TestNetwork } from '../helpers/openssh.ts';
 import { descendantsOf, isAlive, registerDir, registerPid, signalAll, unregisterPid } from '../helpers/cleanup.ts';
 import { exposeInNetns, netnsNetwork } from '../helpers/netns-network.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
@@ -93,17 +93,6 @@ describeOpenSSH('hopssh hop chains against sshd', () => {
       jump: (['jump1', 'jump2', 'jump3'] as const).slice(0, n).map((h) => hop(h)),
       ...extra,
     });
-
-    /** Waits until none of these sshds has a session process left. */
-    async function noSessionsLeft(servers: SshdServer[], timeoutMs = 15_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const left = servers.flatMap((s) => descendantsOf(s.pid));
-        if (left.length === 0) return;
-        if (Date.now() > deadline) throw new Error(`sshd sessions still running: ${left.join(' ')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'hop-jump-'));
