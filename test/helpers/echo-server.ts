@@ -3,7 +3,7 @@
  * connection gets its bytes back, half-close kept: EOF is echoed once the
  * data is), and a sink that hashes what it receives.
  */
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, connect, Socket, type AddressInfo, type Server } from 'node:net';
 import { createHash } from 'node:crypto';
 
 export interface TestServer {
@@ -79,11 +79,13 @@ export function roundTrip(target: { host?: string; port?: number; path?: string 
 /**
  * Stream `total` pseudo-random bytes through an echo path (connect, write with
  * backpressure, end) and compare SHA-256 of what was sent and what came back.
- * Resolves with both hashes.
+ * Resolves with both hashes. `target` may be a socket already connected
+ * (with half-close kept), e.g. one made inside a network namespace.
  */
-export function hashedEcho(target: { host?: string; port?: number; path?: string }, total: number, chunk = 256 * 1024): Promise<{ sent: string; received: string; bytes: number }> {
+export function hashedEcho(target: { host?: string; port?: number; path?: string } | Socket, total: number, chunk = 256 * 1024): Promise<{ sent: string; received: string; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const s = target.path ? connect({ path: target.path, allowHalfOpen: true }) : connect({ host: target.host ?? '127.0.0.1', port: target.port!, allowHalfOpen: true });
+    const connected = target instanceof Socket;
+    const s = connected ? target : target.path ? connect({ path: target.path, allowHalfOpen: true }) : connect({ host: target.host ?? '127.0.0.1', port: target.port!, allowHalfOpen: true });
     const hin = createHash('sha256');
     const hout = createHash('sha256');
     let received = 0;
@@ -108,7 +110,10 @@ export function hashedEcho(target: { host?: string; port?: number; path?: string
       }
       s.end();
     };
-    s.on('connect', write);
+    if (connected) {
+      s.resume();
+      write();
+    } else s.on('connect', write);
   });
 }
 

@@ -9,11 +9,19 @@
  * own user key (root everywhere), the topology's known_hosts, no agent and
  * BatchMode; `target` is the target at its address on jump2's link, and
  * `chained` is the same host with `ProxyJump jump1,jump2` in its own block.
- * Programs run inside the client's namespace (`inClient`).
+ * Programs run inside the client's namespace (`inClient`); `echoOnTarget`
+ * serves a TCP echo that only the target can reach.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { isolatedConfig, runHopssh, type RunHopsshOptions } from './hopssh-cli.ts';
+import { registerPid, unregisterPid } from './cleanup.ts';
+import { startEchoServer, type TestServer } from './echo-server.ts';
+import { cliEnv, hopsshArgv, isolatedConfig, runHopssh, type RunHopsshOptions } from './hopssh-cli.ts';
+import { exposeInNetns } from './netns-network.ts';
+import { NodeSocketStream } from '../../src/io/node-socket.ts';
+import { ConnectError } from '../../src/io/network.ts';
 import { HOSTS, startJumpTopology, type JumpTopology } from './jump-topology.ts';
 import type { RunResult } from './run.ts';
 import { noSessionsLeft } from './sshd.ts';
@@ -39,9 +47,45 @@ export interface CliChain {
   inClient(argv: readonly string[]): string[];
   /** Runs hopssh with `args` inside the client's namespace (timeout 60 s unless given). */
   hopssh(args: readonly string[], opts?: RunHopsshOptions): Promise<RunResult>;
+  /** Starts hopssh with `args` inside the client's namespace, in the background. */
+  spawnHopssh(args: readonly string[], runtime?: RunHopsshOptions['runtime']): Background;
+  /** A TCP connection from inside the client's namespace to 127.0.0.1:`port`, retried while refused (a listener starting) for up to `timeoutMs`. */
+  connectInClient(port: number, timeoutMs?: number): Promise<Socket>;
+  /**
+   * An echo server reachable only from inside the target's namespace, at its
+   * 127.0.0.1:`port` (a relay there to a unix socket of this process).
+   */
+  echoOnTarget(port: number): Promise<TestServer>;
   /** Resolves once jump1, jump2 and the target have no session left (nothing of a finished run still running there). */
   sessionsEnded(): Promise<void>;
   teardown(): Promise<void>;
+}
+
+/** A program running in the background, its stderr collected. */
+export class Background {
+  readonly child: ChildProcess;
+  stderr = '';
+  /** The exit status, or null when a signal ended it. */
+  readonly exited: Promise<number | null>;
+
+  constructor(argv: readonly string[]) {
+    const [cmd, ...args] = argv;
+    this.child = spawn(cmd!, args, { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    registerPid(this.child.pid!);
+    this.child.stderr!.on('data', (b: Buffer) => (this.stderr += b));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code) => {
+        unregisterPid(this.child.pid!);
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Sends `signal` and waits for the exit status. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exited;
+  }
 }
 
 export async function startCliChain(): Promise<CliChain> {
@@ -76,6 +120,33 @@ export async function startCliChain(): Promise<CliChain> {
       expectedWhere: `${net.netns('target')} ${net.address('jump2', 'target')}`,
       inClient: (argv) => [...prefix, ...argv],
       hopssh: (args, opts = {}) => runHopssh(args, { timeoutMs: 60_000, ...opts, prefix }),
+      spawnHopssh: (args, runtime) => new Background([...prefix, ...hopsshArgv(args, runtime)]),
+      connectInClient: async (port, timeoutMs = 20_000) => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          try {
+            const stream = await topo.clientNet.connectTcp('127.0.0.1', port);
+            if (!(stream instanceof NodeSocketStream)) throw new TypeError('connectInClient: not a node:net socket');
+            return stream.socket;
+          } catch (e) {
+            if (!(e instanceof ConnectError) || Date.now() > deadline) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      },
+      echoOnTarget: async (port) => {
+        const echo = await startEchoServer({ path: join(topo.dir, `echo-${port}.sock`) });
+        const relay = await exposeInNetns(net, 'target', port, echo.path!).catch(async (e: unknown) => {
+          await echo.close();
+          throw e;
+        });
+        const closeEcho = echo.close;
+        echo.close = async () => {
+          await relay.close();
+          await closeEcho();
+        };
+        return echo;
+      },
       sessionsEnded: () => noSessionsLeft([topo.sshd.jump1, topo.sshd.jump2, topo.sshd.target]),
       teardown: () => topo.teardown(),
     };
