@@ -2,7 +2,8 @@
  * One hop of a chain: a ClientTransport over a stream (a TCP socket, a
  * ProxyCommand's stdio, or a direct-tcpip channel of the previous hop), its
  * host key checked against known_hosts, the user authenticated, a Connection
- * on top, and ServerAliveInterval keepalives.
+ * on top (acknowledging sshd's packets promptly, prompt-ack.ts), and
+ * ServerAliveInterval keepalives.
  */
 import type { ByteStream } from '../io/byte-stream.ts';
 import type { FileSystem } from '../io/file-system.ts';
@@ -25,6 +26,7 @@ import type { Credential } from '../auth/credentials.ts';
 import { constantTimeEqual, fromUtf8 } from '../wire/bytes.ts';
 import type { Channel } from '../channel/channel.ts';
 import type { SshClient } from './client.ts';
+import { acknowledgePromptly } from './prompt-ack.ts';
 import type { HopAddress } from './errors.ts';
 
 /** ssh_config(5) known_hosts settings of a hop. */
@@ -290,6 +292,7 @@ export function startHop(
   });
   beforeConnection(transport);
   const connection = new Connection(transport, { maxSendPacket: stream.maxSendPacket });
+  acknowledgePromptly(transport);
   return { address: hop.address, transport, connection, depth: stream.depth, process: stream.process };
 }
 
