@@ -8,11 +8,12 @@
  * - K_2, block 0: its first 32 bytes of keystream are the Poly1305 key.
  * - K_2, blocks 1…: encrypt padding_length ‖ payload ‖ padding.
  * - The 16-byte tag is Poly1305 over encrypted length ‖ ciphertext.
- * Poly1305 always runs on noble (node:crypto does not expose it).
+ * Poly1305 is hopssh's own (poly1305.ts: WebAssembly, or plain JS where that
+ * is unavailable) for every ChaCha20 provider: node:crypto does not expose it.
  */
-import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { readUint32, writeUint32 } from '../wire/bytes.ts';
 import { equalAt } from './constant-time.ts';
+import { createPoly1305, type Poly1305 } from './poly1305.ts';
 import { MacError } from './errors.ts';
 import { usedAfterDispose } from './disposed.ts';
 import type { ChaCha20Stream, PrimitiveProvider } from './providers/primitives.ts';
@@ -30,6 +31,7 @@ class ChaChaPolyCore {
   readonly polyKey = new Uint8Array(64);
   readonly tag = new Uint8Array(TAG);
   readonly length = new Uint8Array(4);
+  readonly mac: Poly1305 = createPoly1305();
 
   constructor(p: PrimitiveProvider, key: Uint8Array) {
     this.main = p.chacha20!(key.subarray(0, 32));
@@ -49,15 +51,17 @@ class ChaChaPolyCore {
 
   /** Poly1305 over `buf[off .. off+n)` into `this.tag`. */
   authenticate(buf: Uint8Array, off: number, n: number): void {
-    const mac = poly1305.create(this.polyKey.subarray(0, 32));
-    mac.update(buf.subarray(off, off + n));
-    mac.digestInto(this.tag);
+    const mac = this.mac;
+    mac.init(this.polyKey, 0);
     this.polyKey.fill(0);
+    mac.update(buf, off, n);
+    mac.finish(this.tag, 0);
   }
 
   dispose(): void {
     this.main.dispose();
     this.header.dispose();
+    this.mac.dispose();
     this.polyKey.fill(0);
     this.tag.fill(0);
   }

@@ -1,0 +1,281 @@
+/**
+ * Poly1305 (RFC 8439 §2.5) on WebAssembly: the block function runs on 64-bit
+ * integer multiplies, which JavaScript lacks. The module is assembled here,
+ * from the instruction listing in `blocksBody` (WebAssembly Core
+ * Specification 2.0, binary format §5), when first used: no build step, no
+ * file or network fetch (DESIGN.md, "Crypto providers").
+ *
+ * Arithmetic (poly1305-donna's 32-bit scheme): h and r in five 26-bit limbs;
+ * h_i·r_j < 2^27·2^28.4 and five such products sum below 2^58, exact in i64.
+ * 2^130 ≡ 5 (mod p), so products past 2^130 use s_j = 5·r_j.
+ *
+ * One module instance (one 64 KiB memory page) serves every Poly1305Wasm in
+ * the thread: each object keeps its own state and copies it in and out
+ * around each call, and the memory's key state is zeroed after every call.
+ * Input is copied into the page (it cannot be read where it lies) in chunks.
+ */
+import type { Poly1305 } from './poly1305.ts';
+import { checkRange, readKey, writeTag, zero } from './poly1305-limbs.ts';
+
+// ------------------------------------------------------------ the module
+
+/** Memory layout (bytes): h0..h4 then r0..r4 as uint32; input blocks from DATA to the end of the page. */
+const H_AT = 0;
+const R_AT = 20;
+const DATA = 64;
+const PAGE = 65536;
+
+// Opcodes and types (§5.4 instructions, §5.3 types).
+const LOOP = 0x03, END = 0x0b, BR_IF = 0x0d;
+const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
+const I64_LOAD32_U = 0x35, I64_STORE32 = 0x3e;
+const I32_CONST = 0x41, I64_CONST = 0x42;
+const I32_LT_U = 0x49, I32_ADD = 0x6a;
+const I64_ADD = 0x7c, I64_MUL = 0x7e, I64_AND = 0x83, I64_OR = 0x84, I64_SHR_U = 0x88, I64_EXTEND_I32_U = 0xad;
+const EMPTY = 0x40, I32 = 0x7f, I64 = 0x7e, FUNC = 0x60;
+
+type Code = number[];
+
+/** LEB128 (§5.2.2): unsigned for sizes and indices, signed for constants. */
+function uleb(v: number): Code {
+  const out: Code = [];
+  do {
+    const b = v & 0x7f;
+    v = Math.floor(v / 128);
+    out.push(v === 0 ? b : b | 0x80);
+  } while (v !== 0);
+  return out;
+}
+function sleb(v: number): Code {
+  const out: Code = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+const vec = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
+const name = (s: string): Code => vec([...s].map((ch) => [ch.charCodeAt(0)]));
+
+// Expressions: each pushes one i64.
+const get = (x: number): Code => [LOCAL_GET, x];
+const set = (x: number, v: Code): Code => [...v, LOCAL_SET, x];
+const k = (v: number): Code => [I64_CONST, ...sleb(v)];
+const op = (code: number) => (a: Code, b: Code): Code => [...a, ...b, code];
+const add = op(I64_ADD), mul = op(I64_MUL), and = op(I64_AND), or = op(I64_OR), shr = op(I64_SHR_U);
+const sum = (...xs: Code[]): Code => xs.reduce((a, b) => add(a, b));
+/** i64.load32_u from local `p` + `offset` (alignment hint 1 byte: input may be anywhere). */
+const load = (p: number, offset: number): Code => [LOCAL_GET, p, I64_LOAD32_U, 0, ...uleb(offset)];
+/** i64.load32_u / i64.store32 of the state word at `at` (alignment 4). */
+const loadState = (at: number): Code => [I32_CONST, 0, I64_LOAD32_U, 2, ...uleb(at)];
+const storeState = (at: number, v: Code): Code => [I32_CONST, 0, ...v, I64_STORE32, 2, ...uleb(at)];
+
+const M26 = 0x3ffffff;
+
+/**
+ * blocks(p: i32, end: i32, hibit: i32): for each 16-byte block at p < end,
+ * h = (h + block + hibit·2^128) · r mod p (partially reduced), with h and r
+ * read from and written back to the state words.
+ */
+function blocksBody(): Code {
+  // Locals: params p, end, hibit (i32); then i64s.
+  const P = 0, E = 1, HIBIT = 2;
+  const R = [3, 4, 5, 6, 7];
+  const S = [-1, 8, 9, 10, 11]; // S[j] = 5·r_j, j ≥ 1
+  const H = [12, 13, 14, 15, 16];
+  const D = [17, 18, 19, 20, 21];
+  const HB = 22;
+  const i64Locals = 20;
+  const h = (i: number) => get(H[i]!), r = (j: number) => get(R[j]!), s = (j: number) => get(S[j]!);
+  const code: Code[] = [];
+  for (let j = 0; j < 5; j++) code.push(set(R[j]!, loadState(R_AT + 4 * j)));
+  for (let j = 1; j < 5; j++) code.push(set(S[j]!, mul(r(j), k(5))));
+  for (let i = 0; i < 5; i++) code.push(set(H[i]!, loadState(H_AT + 4 * i)));
+  code.push(set(HB, [LOCAL_GET, HIBIT, I64_EXTEND_I32_U]));
+  code.push([LOOP, EMPTY]);
+  // h += block: 26-bit limbs at bits 0, 26, 52, 78, 104 (+ the 2^128 bit).
+  code.push(set(H[0]!, add(h(0), and(load(P, 0), k(M26)))));
+  code.push(set(H[1]!, add(h(1), and(shr(load(P, 3), k(2)), k(M26)))));
+  code.push(set(H[2]!, add(h(2), and(shr(load(P, 6), k(4)), k(M26)))));
+  code.push(set(H[3]!, add(h(3), and(shr(load(P, 9), k(6)), k(M26)))));
+  code.push(set(H[4]!, add(h(4), or(shr(load(P, 12), k(8)), get(HB)))));
+  // d = h·r: d_k = Σ_{i+j=k} h_i·r_j + Σ_{i+j=k+5} h_i·s_j
+  code.push(set(D[0]!, sum(mul(h(0), r(0)), mul(h(1), s(4)), mul(h(2), s(3)), mul(h(3), s(2)), mul(h(4), s(1)))));
+  code.push(set(D[1]!, sum(mul(h(0), r(1)), mul(h(1), r(0)), mul(h(2), s(4)), mul(h(3), s(3)), mul(h(4), s(2)))));
+  code.push(set(D[2]!, sum(mul(h(0), r(2)), mul(h(1), r(1)), mul(h(2), r(0)), mul(h(3), s(4)), mul(h(4), s(3)))));
+  code.push(set(D[3]!, sum(mul(h(0), r(3)), mul(h(1), r(2)), mul(h(2), r(1)), mul(h(3), r(0)), mul(h(4), s(4)))));
+  code.push(set(D[4]!, sum(mul(h(0), r(4)), mul(h(1), r(3)), mul(h(2), r(2)), mul(h(3), r(1)), mul(h(4), r(0)))));
+  // Carries, two chains side by side so each step is independent of the
+  // other's: d0→d1→d2→d3→d4 and d3→d4→(×5)h0→h1. Afterwards h1 and h4 may
+  // exceed 26 bits by a few bits of carry, which the bounds above allow.
+  const step = (...parts: Code[]) => code.push(...parts);
+  // 1: d0 → d1, d3 → d4
+  step(set(H[0]!, and(get(D[0]!), k(M26))), set(D[1]!, add(get(D[1]!), shr(get(D[0]!), k(26)))));
+  step(set(H[3]!, and(get(D[3]!), k(M26))), set(D[4]!, add(get(D[4]!), shr(get(D[3]!), k(26)))));
+  // 2: d1 → d2, d4 → h0 (×5: 2^130 ≡ 5)
+  step(set(H[1]!, and(get(D[1]!), k(M26))), set(D[2]!, add(get(D[2]!), shr(get(D[1]!), k(26)))));
+  step(set(H[4]!, and(get(D[4]!), k(M26))), set(H[0]!, add(h(0), mul(shr(get(D[4]!), k(26)), k(5)))));
+  // 3: d2 → h3, h0 → h1
+  step(set(H[2]!, and(get(D[2]!), k(M26))), set(H[3]!, add(h(3), shr(get(D[2]!), k(26)))));
+  step(set(H[1]!, add(h(1), shr(h(0), k(26)))), set(H[0]!, and(h(0), k(M26))));
+  // 4: h3 → h4
+  step(set(H[4]!, add(h(4), shr(h(3), k(26)))), set(H[3]!, and(h(3), k(M26))));
+  // p += 16; repeat while p < end.
+  code.push([LOCAL_GET, P, I32_CONST, 16, I32_ADD, LOCAL_TEE, P, LOCAL_GET, E, I32_LT_U, BR_IF, 0, END]);
+  for (let i = 0; i < 5; i++) code.push(storeState(H_AT + 4 * i, h(i)));
+  return [...vec([[...uleb(i64Locals), I64]]), ...code.flat(), END];
+}
+
+/** The whole module: one function `blocks`, one exported memory page. */
+export function poly1305ModuleBytes(): Uint8Array {
+  const body = blocksBody();
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+    ...section(1, vec([[FUNC, ...vec([[I32], [I32], [I32]]), ...vec([])]])), // type 0: (i32 i32 i32) → ()
+    ...section(3, vec([[0]])), // function 0 has type 0
+    ...section(5, vec([[0x00, ...uleb(1)]])), // memory 0: 1 page, no maximum
+    ...section(7, vec([[...name('blocks'), 0x00, 0], [...name('memory'), 0x02, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+// ------------------------------------------------------------ the engine
+
+/** The few WebAssembly JS API members used (not in this project's TypeScript lib). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+interface Engine {
+  blocks: (p: number, end: number, hibit: number) => void;
+  m8: Uint8Array;
+  m32: Int32Array;
+}
+
+let engine: Engine | null | undefined;
+
+function getEngine(): Engine | null {
+  if (engine !== undefined) return engine;
+  engine = null;
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined) return null;
+  try {
+    const { exports } = new wasm.Instance(new wasm.Module(poly1305ModuleBytes()), {});
+    const buffer = (exports['memory'] as { buffer: ArrayBuffer }).buffer;
+    // The memory never grows (no memory.grow anywhere), so these views stay valid.
+    engine = { blocks: exports['blocks'] as Engine['blocks'], m8: new Uint8Array(buffer), m32: new Int32Array(buffer) };
+  } catch {
+    // Compiling disallowed (a CSP, --jitless, an embedder's policy): the JS implementation serves.
+  }
+  return engine;
+}
+
+/** Whether this runtime can compile and run the module. */
+export function wasmPoly1305Available(): boolean {
+  return getEngine() !== null;
+}
+
+// ------------------------------------------------------------ the MAC
+
+const HIBIT = 1 << 24;
+
+export class Poly1305Wasm implements Poly1305 {
+  private readonly e: Engine;
+  /** h0..h4 then r0..r4 (the module's layout); h5..h9 double as writeTag's scratch. */
+  private readonly st = new Int32Array(10);
+  private readonly s = new Int32Array(4);
+  private readonly words = new Int32Array(4);
+  private readonly tail = new Uint8Array(16);
+  private tailLen = 0;
+
+  constructor() {
+    const e = getEngine();
+    if (e === null) throw new Error('Poly1305: WebAssembly is unavailable in this runtime');
+    this.e = e;
+  }
+
+  init(key: Uint8Array, keyOff: number): void {
+    checkRange('key', key, keyOff, 32);
+    const w = this.words;
+    const st = this.st;
+    readKey(key, keyOff, w, this.s);
+    for (let i = 0; i < 5; i++) st[i] = 0;
+    st[5] = w[0]! & M26;
+    st[6] = ((w[0]! >>> 26) | (w[1]! << 6)) & M26;
+    st[7] = ((w[1]! >>> 20) | (w[2]! << 12)) & M26;
+    st[8] = ((w[2]! >>> 14) | (w[3]! << 18)) & M26;
+    st[9] = w[3]! >>> 8;
+    zero(w);
+    this.tailLen = 0;
+  }
+
+  update(buf: Uint8Array, off: number, len: number): void {
+    checkRange('input', buf, off, len);
+    const m8 = this.e.m8;
+    const tail = this.tail;
+    let p = DATA;
+    if (this.tailLen > 0) {
+      while (this.tailLen < 16 && len > 0) {
+        tail[this.tailLen++] = buf[off++]!;
+        len--;
+      }
+      if (this.tailLen < 16) return;
+      m8.set(tail, p);
+      p += 16;
+      this.tailLen = 0;
+    }
+    while (len >= 16) {
+      const n = Math.min(len & ~15, PAGE - p);
+      copyIn(m8, p, buf, off, n);
+      p += n;
+      off += n;
+      len -= n;
+      if (p === PAGE) {
+        this.run(p, HIBIT);
+        p = DATA;
+      }
+    }
+    if (p > DATA) this.run(p, HIBIT);
+    for (let i = 0; i < len; i++) tail[this.tailLen++] = buf[off + i]!;
+  }
+
+  finish(out: Uint8Array, outOff: number): void {
+    checkRange('output', out, outOff, 16);
+    if (this.tailLen > 0) {
+      // RFC 8439 §2.5.1: a short last block gets its 0x01 byte right after the data, no 2^128 bit.
+      const m8 = this.e.m8;
+      m8.set(this.tail, DATA);
+      m8[DATA + this.tailLen] = 1;
+      for (let i = DATA + this.tailLen + 1; i < DATA + 16; i++) m8[i] = 0;
+      this.tailLen = 0;
+      this.run(DATA + 16, 0);
+    }
+    writeTag(this.st, 5, 26, this.s, out, outOff);
+    this.dispose();
+  }
+
+  dispose(): void {
+    zero(this.st);
+    zero(this.s);
+    zero(this.tail);
+    this.tailLen = 0;
+  }
+
+  /** Runs the blocks at DATA..end on this object's state; leaves no key state in the shared memory. */
+  private run(end: number, hibit: number): void {
+    const { m32, blocks } = this.e;
+    const st = this.st;
+    m32.set(st, 0);
+    blocks(DATA, end, hibit);
+    for (let i = 0; i < 5; i++) st[i] = m32[i]!;
+    for (let i = 0; i < 10; i++) m32[i] = 0;
+  }
+}
+
+/** Copies `src[off .. off+n)` to `m8[at ..)`. */
+function copyIn(m8: Uint8Array, at: number, src: Uint8Array, off: number, n: number): void {
+  m8.set(src.subarray(off, off + n), at);
+}
