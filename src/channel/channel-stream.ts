@@ -38,6 +38,20 @@ export class ChannelStream implements ByteStream {
     return this.channel.writeWhole(data);
   }
 
+  /** The nested packet is sealed straight into this channel's CHANNEL_DATA (Channel.reserveDirect). */
+  reserveWrite(max: number): number {
+    if (this.channel.isClosed) return -1;
+    return this.channel.reserveDirect(max);
+  }
+
+  get writeBuffer(): Uint8Array {
+    return this.channel.directBuffer;
+  }
+
+  commitWrite(length: number): boolean {
+    return this.channel.commitDirect(length);
+  }
+
   pause(): void {
     this.channel.pause();
   }

@@ -134,6 +134,9 @@ export class Channel {
   private consumed = 0;
 
   private queue: Chunk[] = [];
+  /** Offset of the CHANNEL_DATA header reserveDirect() placed, until commitDirect(); -1 when none. */
+  private direct = -1;
+  private directMax = 0;
   private queuedBytes = 0;
   private readonly highWater: number;
   private needDrain = false;
@@ -195,6 +198,47 @@ export class Channel {
    */
   writeWhole(data: Uint8Array): boolean {
     return this.writeChunk(data, 0, true);
+  }
+
+  /**
+   * Zero-copy send (DESIGN.md, "Headroom for nesting"): the offset in
+   * `directBuffer` where up to `max` bytes of data may be written, to go out as
+   * one CHANNEL_DATA by commitDirect(length) — or -1 when they cannot be sent
+   * at once (data queued, window or packet size too small, backpressure, key
+   * exchange): then use write(). A nested transport seals its packet here, so
+   * it is the payload of this channel's packet without being copied.
+   */
+  reserveDirect(max: number): number {
+    // A reservation never committed (its writer threw) is simply replaced: nothing of it was sent.
+    if (this.eofWanted || this.closeWanted || this.closed || this.queue.length > 0) return -1;
+    if (max > this.sendMaxPacket || max > this.remoteWindow || !this.host.writable || !this.host.isOpen) return -1;
+    const at = this.host.transport.reservePayload(DATA_HEADER + max);
+    if (at < 0) return -1;
+    this.direct = at;
+    this.directMax = max;
+    return at + DATA_HEADER;
+  }
+
+  /** The buffer reserveDirect() returned an offset into. */
+  get directBuffer(): Uint8Array {
+    return this.host.transport.sendBuffer;
+  }
+
+  /** Sends the `length` bytes written at the offset reserveDirect() returned, as one CHANNEL_DATA. */
+  commitDirect(length: number): boolean {
+    const at = this.direct;
+    if (at < 0) throw new Error(`${this.where}: commitDirect without reserveDirect`);
+    if (!(length >= 0 && length <= this.directMax)) throw new RangeError(`${this.where}: commitDirect(${length}) outside the ${this.directMax} bytes reserved`);
+    this.direct = -1;
+    const t = this.host.transport;
+    writeDataHeader(t.sendBuffer, at, this.remoteId, length);
+    this.remoteWindow -= length;
+    t.commitPayload(DATA_HEADER + length);
+    if (this.host.writable) return true;
+    // The socket beneath pushes back: the writer waits for onDrain, as after a write() that returned false.
+    this.needDrain = true;
+    this.host.wantsFlush(this);
+    return false;
   }
 
   /** Send extended data (RFC 4254 §5.2; type 1 is stderr). */

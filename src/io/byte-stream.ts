@@ -31,6 +31,19 @@ export interface ByteStream {
    * stream's (DESIGN.md, "Headroom for nesting"). Undefined: any size.
    */
   readonly maxWriteSize?: number;
+  /**
+   * Optional zero-copy write (DESIGN.md, "Headroom for nesting"): room for up
+   * to `max` bytes inside the stream's own next frame (a channel: the payload
+   * of the CHANNEL_DATA packet its transport is about to seal), as an offset
+   * into `writeBuffer`, or -1 when that is not possible now (then use write()).
+   * A reservation must be completed by commitWrite() before anything else is
+   * written to this stream or to the stream beneath it.
+   */
+  reserveWrite?(max: number): number;
+  /** The buffer reserveWrite() returned an offset into; valid until commitWrite(). */
+  readonly writeBuffer?: Uint8Array;
+  /** Sends the `length` bytes written at the reserved offset; returns as write() does. */
+  commitWrite?(length: number): boolean;
   /** Stop delivering data (receive-side backpressure), until resume(). */
   pause(): void;
   resume(): void;

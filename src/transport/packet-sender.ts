@@ -5,6 +5,8 @@ import { writeUint32 } from '../wire/bytes.ts';
 
 const ARENA_SIZE = 128 * 1024;
 const PAD_POOL_SIZE = 4096;
+/** Smaller packets coalesce in the arena (one outer packet for many); larger ones go direct. */
+const DIRECT_MIN_PAYLOAD = 1024;
 
 /**
  * Builds and seals outgoing packets (RFC 4253 §6) in an arena: each packet's
@@ -17,6 +19,12 @@ const PAD_POOL_SIZE = 4096;
  * in another) gets writes cut at packet boundaries within that size, so each
  * write — a whole number of packets — is one message of the stream and no
  * packet is split across two (DESIGN.md, "Headroom for nesting").
+ *
+ * A stream that offers `reserveWrite` (a channel) gets a packet of at least
+ * DIRECT_MIN_PAYLOAD bytes sealed straight inside its own next frame — the
+ * outer transport's CHANNEL_DATA — when nothing of ours is pending before it:
+ * the sealed packet is the outer payload, not copied into it. Recursively, a
+ * chain of n transports writes a data byte once and each layer seals around it.
  */
 export class PacketSender {
   /** Sequence number of the next packet (RFC 4253 §6.4), wraps at 2^32. */
@@ -36,6 +44,8 @@ export class PacketSender {
   private padPool = randomBytes(PAD_POOL_SIZE);
   private padPos = 0;
   private reserved = -1;
+  /** The stream's buffer while a packet is reserved inside it (reserveWrite), else undefined. */
+  private direct: Uint8Array | undefined;
   private closed = false;
 
   constructor(
@@ -71,6 +81,16 @@ export class PacketSender {
   reserve(maxPayload: number): number {
     if (this.closed) throw new Error('packet sender is closed');
     const need = maxPayload + this.overhead();
+    const st = this.stream;
+    if (st.reserveWrite && maxPayload >= DIRECT_MIN_PAYLOAD && this.used === this.flushed) {
+      const at = st.reserveWrite(need);
+      if (at >= 0) {
+        this.direct = st.writeBuffer!;
+        this.reserved = at + 5;
+        return this.reserved;
+      }
+    }
+    this.direct = undefined;
     const limit = this.stream.maxWriteSize;
     if (limit !== undefined && this.used > this.flushed && this.used - this.flushed + need > limit) this.flush();
     if (this.arena.length - this.used < need) {
@@ -85,7 +105,7 @@ export class PacketSender {
 
   /** The arena that `reserve` returned an offset into. */
   get buffer(): Uint8Array {
-    return this.arena;
+    return this.direct ?? this.arena;
   }
 
   /** Seal the reserved packet whose payload of `payloadLength` bytes was written at the reserved offset. */
@@ -100,7 +120,8 @@ export class PacketSender {
     let pad = block - (unpadded % block);
     if (pad < 4) pad += block;
     const packetLength = 1 + payloadLength + pad;
-    const buf = this.arena;
+    const direct = this.direct;
+    const buf = direct ?? this.arena;
     writeUint32(buf, start, packetLength);
     buf[start + 4] = pad;
     const padOff = start + 5 + payloadLength;
@@ -112,17 +133,22 @@ export class PacketSender {
     this.padPos += pad;
     s.seal(this.seq, buf, start, 4 + packetLength);
     const total = 4 + packetLength + s.tagLength;
-    this.used = start + total;
     this.seq = (this.seq + 1) >>> 0;
     this.bytesSinceKeys += total;
     this.packetsSinceKeys++;
+    if (direct) {
+      this.direct = undefined;
+      if (!this.stream.commitWrite!(total)) this.writable = false;
+      return;
+    }
+    this.used = start + total;
     this.scheduleFlush();
   }
 
-  /** Send one payload (copied once into the packet). */
+  /** Send one payload (copied once into the packet, or into the stream's frame when direct). */
   send(payload: Uint8Array): void {
     const off = this.reserve(payload.length);
-    this.arena.set(payload, off);
+    this.buffer.set(payload, off);
     this.commit(payload.length);
   }
 

@@ -153,7 +153,7 @@ describe('no layer splits: what the client sends through jump hosts', () => {
 
 describe('ChannelStream and PacketSender', () => {
   /** A client and server transport nested in a channel of an in-memory connection, the channel granting `maxPacket`. */
-  async function nested(maxPacket: number, window: number) {
+  async function nested(maxPacket: number, window: number, direct = false) {
     const key = generateSigningKey('ssh-ed25519');
     const verify = ({ publicKey }: { publicKey: Uint8Array }) => constantTimeEqual(publicKey, key.publicBlob);
     const { client: outerClient, server: outerServer } = transportPair();
@@ -165,6 +165,7 @@ describe('ChannelStream and PacketSender', () => {
     const channel = await clientConn.openChannel('direct-tcpip', { maxPacket: 131072 });
     const stream: ByteStream = new ChannelStream(channel);
     const writes: number[] = [];
+    const directWrites: number[] = [];
     const counting: ByteStream = {
       start: (h) => stream.start(h),
       write: (d) => (writes.push(d.length), stream.write(d)),
@@ -174,9 +175,17 @@ describe('ChannelStream and PacketSender', () => {
       end: () => stream.end(),
       close: (e) => stream.close(e),
     };
+    // With `direct`, the zero-copy path of ChannelStream too (packets sealed inside the outer CHANNEL_DATA).
+    if (direct) {
+      Object.defineProperties(counting, {
+        reserveWrite: { value: (max: number) => stream.reserveWrite!(max) },
+        writeBuffer: { get: () => stream.writeBuffer },
+        commitWrite: { value: (length: number) => (directWrites.push(length), stream.commitWrite!(length)) },
+      });
+    }
     const client = new ClientTransport(counting, { verifyHostKey: verify, ciphers: [GCM] });
     await client.ready;
-    return { channel, client, inner: inner!, writes, outerClient, outerServer };
+    return { channel, client, inner: inner!, writes, directWrites, outerClient, outerServer };
   }
 
   test('a nested transport cuts its writes at packet boundaries within the channel\'s maximum; each goes out as one CHANNEL_DATA', async () => {
@@ -225,6 +234,67 @@ describe('ChannelStream and PacketSender', () => {
       check();
     });
     expect(tap.bulk.split).toBe(0);
+    outerClient.close();
+    outerServer.close();
+  });
+
+  /** Sends `count` payloads of `size` bytes (each its own fill) in one tick; resolves when the inner server has them all, in order. */
+  async function sendAll(client: ClientTransport, inner: ServerTransport, count: number, size: number): Promise<void> {
+    const sent = createHash('sha256');
+    const got = createHash('sha256');
+    let n = 0;
+    inner.onMessage = (p) => {
+      got.update(p);
+      n++;
+      return true;
+    };
+    for (let i = 0; i < count; i++) {
+      const p = new Uint8Array(size).fill(i & 0xff);
+      p[0] = 200; // a message number for the upper layers
+      sent.update(p);
+      // As a channel would: wait for drain when the transport pushes back.
+      if (!client.writable) await new Promise<void>((resolve) => (client.onDrain = resolve));
+      client.send(p);
+    }
+    await new Promise<void>((resolve) => {
+      const check = (): void => (n === count ? resolve() : void setTimeout(check, 5));
+      check();
+    });
+    expect(got.digest('hex')).toBe(sent.digest('hex'));
+  }
+
+  test('headroom: with the window open, each packet is sealed inside the outer CHANNEL_DATA (no write of its own)', async () => {
+    const { client, inner, writes, directWrites, outerClient, outerServer } = await nested(32768, 16 * MiB, true);
+    const tap = new DataTap(outerClient);
+    writes.length = 0;
+    directWrites.length = 0;
+    await sendAll(client, inner, 200, 30000);
+    // Every bulk packet went direct: none was written (copied) into the channel.
+    expect(writes.filter((n) => n > 30000)).toEqual([]);
+    expect(directWrites.filter((n) => n > 30000)).toHaveLength(200);
+    // Each is exactly one CHANNEL_DATA holding one whole packet of the inner transport.
+    const b = tap.bulk;
+    expect(b.split).toBe(0);
+    expect(b.messages).toBe(b.packets);
+    expect(b.messages).toBeGreaterThanOrEqual(200);
+    outerClient.close();
+    outerServer.close();
+  });
+
+  test('headroom: when the window runs short, direct and queued packets stay in order', async () => {
+    // 64 KiB of window: two packets fit, the rest wait in the channel's queue; direct resumes once it is empty.
+    const { client, inner, writes, directWrites, outerClient, outerServer } = await nested(32768, 64 * 1024, true);
+    const tap = new DataTap(outerClient);
+    writes.length = 0;
+    directWrites.length = 0;
+    await sendAll(client, inner, 60, 30000);
+    expect(directWrites.filter((n) => n > 30000).length).toBeGreaterThan(0);
+    expect(writes.filter((n) => n > 30000).length).toBeGreaterThan(0);
+    expect(tap.bulk.split).toBe(0);
+    // And afterwards, with the queue drained and window back, packets go direct again.
+    directWrites.length = 0;
+    await sendAll(client, inner, 1, 30000);
+    expect(directWrites.filter((n) => n > 30000)).toHaveLength(1);
     outerClient.close();
     outerServer.close();
   });
