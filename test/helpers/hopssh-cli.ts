@@ -6,6 +6,7 @@
  * same isolation runSsh gives OpenSSH's ssh.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,10 +114,21 @@ export interface RunHopsshOptions {
 
 const BIN_DIR = resolve(fileURLToPath(new URL('../../node_modules/.bin/', import.meta.url)));
 
+let denoPath: string | undefined;
+/**
+ * Deno's own executable, from the npm package's install API: its bin
+ * (node_modules/.bin/deno) is a Node script running deno by spawnSync, so a
+ * signal sent to it would end the script and leave deno running.
+ */
+function denoExecutable(): string {
+  denoPath ??= (createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string }).runInstall();
+  return denoPath;
+}
+
 /** argv that runs hopssh with `args` under a runtime. */
 export function hopsshArgv(args: readonly string[], runtime: RunHopsshOptions['runtime'] = 'node'): string[] {
   if (runtime === 'bun') return [join(BIN_DIR, 'bun'), HOPSSH_SOURCE, ...args];
-  if (runtime === 'deno') return [join(BIN_DIR, 'deno'), 'run', '-A', '--quiet', HOPSSH_SOURCE, ...args];
+  if (runtime === 'deno') return [denoExecutable(), 'run', '-A', '--quiet', HOPSSH_SOURCE, ...args];
   return [process.execPath, HOPSSH_BIN, ...args];
 }
 
