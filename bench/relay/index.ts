@@ -1,0 +1,216 @@
+/**
+ * Relay benchmark (issue 6): bytes through 0, 1 and 2 jump hosts with
+ * OpenSSH's `ssh -J`, the ssh2 npm package (native binding and pure JS),
+ * hopssh's library (default providers and `crypto: 'noble'`) and the hopssh
+ * program, interleaved in one run, against OpenSSH's sshd — and with hopssh's
+ * own server as the jump hosts — in network namespaces (hosts.ts).
+ *
+ *   npm run bench:relay                       the default run (about 20–30 min here)
+ *   npm run bench:relay -- --size 64M --reps 1 --setup-reps 3 --rss-size 64M    a quick check
+ *
+ * Flags (`--flag value` or `--flag=value`):
+ *   --size N          bytes per transfer (K/M/G suffixes)          default 128M (issue: 1G)
+ *   --reps N          timed runs per peer and case; median reported default 3
+ *   --setup-reps N    setup runs (connect + exec `true`) per peer and route   default 10
+ *   --peers a,b       ssh, ssh2-native, ssh2-js, hopssh, hopssh-noble, hopssh-program (default all)
+ *   --ciphers a,b     chacha20-poly1305, aes128-gcm, aes256-gcm, aes128-ctr (+hmac-sha2-256-etm) (default all)
+ *   --hops a,b        0, 1, 2                                       default all
+ *   --dirs a,b        down, up                                      default both
+ *   --jumps a,b       sshd, hopssh: which server the jump hosts run default both
+ *   --jump-ciphers    ciphers for the hopssh-server jump routes     default aes128-gcm,chacha20-poly1305
+ *   --rss-size N      the memory check: N bytes down and up through 2 sshd hops with hopssh's
+ *                     library, its RSS traced (0 skips it)         default 1G
+ *   --source          run hopssh from TypeScript through tsx (as bin/hopssh.js in a clone without
+ *                     a build) instead of compiled by tsc first (build.ts)
+ *   --no-write        print only; do not write bench/results/relay.{json,md}
+ * The full run of the issue: --size 1G --jump-ciphers chacha20-poly1305,aes128-gcm,aes256-gcm,aes128-ctr
+ * (any smaller setting labels the results "reduced").
+ *
+ * Every peer is its own process tree in the client namespace (peers.ts),
+ * measured from outside (measure.ts): wall time, CPU of the whole tree
+ * (ssh -J's extra ssh processes included), peak RSS. Every transfer is
+ * checked: a download byte for byte against the expected stream as it
+ * arrives, an upload by `cmp` against the same stream on the target (data.ts);
+ * a wrong byte, a short transfer or a non-zero exit fails the run.
+ *
+ * Reported per route, cipher, direction and peer (report.ts): MB/s (10^6
+ * bytes/s) of the transfer itself (download: first byte to end of output;
+ * upload: from the peer taking data to its exit), median (min–max); CPU
+ * seconds per GiB of the client's processes beyond a setup run's (median of
+ * the setup runs on that route subtracted); peak RSS; setup latency; ratios.
+ * Needs root (namespaces), iproute2, OpenSSH's ssh and sshd (scripts/setup.sh).
+ */
+import { readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { cliEnv } from '../../test/helpers/hopssh-cli.ts';
+import { netnsStatus } from '../../test/helpers/netns.ts';
+import { benchEnvironment } from '../lib/environment.ts';
+import { round } from '../lib/stats.ts';
+import { buildHopssh, type HopsshBuild } from './build.ts';
+import { startHosts, type CipherCase, type Hosts, type Route } from './hosts.ts';
+import { runMeasured, type RunMeasure } from './measure.ts';
+import { parseOptions, type Direction, type Options } from './options.ts';
+import { isLibrary, peerArgv, type PeerName } from './peers.ts';
+import { writeReport, type Meta, type RssCheck, type SetupSample, type TransferSample } from './report.ts';
+
+const opts: Options = parseOptions(process.argv.slice(2));
+const ns = netnsStatus();
+if (!ns.available) throw new Error(`bench:relay needs network namespaces: ${ns.reason}`);
+
+interface LibraryReport {
+  connectMs: number;
+  setupMs: number;
+  implementation: string;
+  rssTrace?: [number, number][];
+  peakRss?: number;
+}
+
+const env = cliEnv();
+let counter = 0;
+
+/** One measured run of a peer; library peers' own report read back. */
+async function runPeer(
+  hosts: Hosts,
+  peer: PeerName,
+  route: Route,
+  cipher: CipherCase,
+  data: 'none' | Direction,
+  bytes: number,
+  rssTrace = false,
+): Promise<{ m: RunMeasure; report: LibraryReport | undefined }> {
+  const report = join(hosts.dir, `report-${counter++}.json`);
+  const file = data === 'none' ? '' : hosts.dataFile(bytes);
+  const command = data === 'none' ? 'true' : data === 'down' ? `cat ${file}` : `cmp - ${file}`;
+  const argv = peerArgv(hosts, build, { peer, route, cipher, command, mode: data === 'none' ? 'setup' : 'stdio', report, rssTrace });
+  const m = await runMeasured({
+    netns: hosts.clientNetns,
+    argv,
+    env,
+    data: data === 'none' ? 'none' : data === 'down' ? 'download' : 'upload',
+    bytes,
+    dir: hosts.dir,
+    timeoutMs: 120_000 + bytes / 1000, // at least 1 MB/s
+  });
+  let lib: LibraryReport | undefined;
+  if (isLibrary(peer)) {
+    if (!existsSync(report)) throw new Error(`${peer} wrote no report: ${argv.join(' ')}\n${m.stderr}`);
+    lib = JSON.parse(readFileSync(report, 'utf8')) as LibraryReport;
+    rmSync(report);
+  }
+  return { m, report: lib };
+}
+
+/** Rotates the peers' order each repetition, so load from elsewhere hits them alike. */
+const rotated = <T>(xs: readonly T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]!);
+
+const meta: Meta = {
+  ...benchEnvironment(),
+  kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(),
+  ssh2: (JSON.parse(readFileSync('node_modules/ssh2/package.json', 'utf8')) as { version: string }).version,
+  loadAtEnd: 0,
+  options: { ...opts, peers: opts.peers, ciphers: opts.ciphers.map((c) => c.name), jumpCiphers: opts.jumpCiphers.map((c) => c.name) },
+  user: '',
+  seconds: 0,
+};
+console.log(`${meta.date} · ${meta.machine} · ${meta.cores} cores · ${meta.cpu} · Node ${meta.node} · ${meta.openssh} · ssh2 ${meta.ssh2} · load ${meta.loadAtStart}`);
+console.log(`size ${opts.size} B, ${opts.reps} reps, ${opts.setupReps} setup reps, peers ${opts.peers.join(',')}${opts.reduced ? ' (reduced)' : ''}`);
+
+const started = Date.now();
+const build: HopsshBuild | undefined = opts.source ? undefined : await buildHopssh();
+const hosts = await startHosts();
+meta.user = hosts.user;
+const setups: SetupSample[] = [];
+const transfers: TransferSample[] = [];
+let rssCheck: RssCheck | undefined;
+try {
+  const routes: Route[] = [];
+  for (const h of opts.hops) {
+    if (h === 0) routes.push(hosts.route(0, 'sshd'));
+    else for (const j of opts.jumps) routes.push(hosts.route(h, j));
+  }
+  const setupCipher = opts.ciphers[0]!;
+
+  // Warm-up, untimed: tsx's transform cache, the page cache, each peer's first start.
+  for (const peer of opts.peers) await runPeer(hosts, peer, routes[0]!, setupCipher, 'none', 0);
+
+  for (const route of routes) {
+    for (let r = 0; r < opts.setupReps; r++) {
+      for (const peer of rotated(opts.peers, r)) {
+        const { m, report } = await runPeer(hosts, peer, route, setupCipher, 'none', 0);
+        setups.push({ route: route.label, hops: route.hops, jumpServer: route.jumpServer, peer, wall: m.wall, inProcessMs: report?.setupMs, cpu: m.cpu, peakRss: m.peakRss });
+      }
+    }
+    const mine = setups.filter((s) => s.route === route.label);
+    console.log(
+      `setup ${route.label}: ` +
+        opts.peers
+          .map((p) => {
+            const xs = mine.filter((s) => s.peer === p);
+            const ms = xs.map((s) => s.inProcessMs ?? s.wall * 1000).sort((a, b) => a - b);
+            return `${p} ${ms[ms.length >> 1]!.toFixed(0)} ms`;
+          })
+          .join(', '),
+    );
+  }
+
+  for (const route of routes) {
+    const ciphers = route.jumpServer === 'hopssh' ? opts.jumpCiphers : opts.ciphers;
+    for (const cipher of ciphers) {
+      for (const dir of opts.dirs) {
+        for (let r = 0; r < opts.reps; r++) {
+          for (const peer of rotated(opts.peers, r)) {
+            const { m, report } = await runPeer(hosts, peer, route, cipher, dir, opts.size);
+            transfers.push({
+              route: route.label,
+              hops: route.hops,
+              jumpServer: route.jumpServer,
+              cipher: cipher.name,
+              dir,
+              peer,
+              bytes: opts.size,
+              transfer: m.transfer,
+              transferBytes: m.transferBytes,
+              wall: m.wall,
+              cpu: m.cpu,
+              peakRss: m.peakRss,
+              processes: m.processes,
+              implementation: report?.implementation,
+            });
+            console.log(
+              `${route.label.padEnd(22)} ${cipher.name.padEnd(18)} ${dir.padEnd(4)} ${peer.padEnd(14)} ` +
+                `${(m.transferBytes / 1e6 / m.transfer).toFixed(0).padStart(5)} MB/s  cpu ${m.cpu.toFixed(2)} s  rss ${(m.peakRss / 2 ** 20).toFixed(0)} MiB  ${Object.entries(m.processes).map(([k, v]) => `${v}×${k}`).join(' ')}`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  if (opts.rssSize > 0) {
+    const route = hosts.route(2, 'sshd');
+    const cipher = opts.ciphers.find((c) => c.name === 'aes128-gcm') ?? opts.ciphers[0]!;
+    const runs: RssCheck['runs'] = [];
+    for (const dir of ['down', 'up'] as const) {
+      const { m, report } = await runPeer(hosts, 'hopssh', route, cipher, dir, opts.rssSize, true);
+      runs.push({ dir, peakRssTree: m.peakRss, peakRssProcess: report!.peakRss!, trace: report!.rssTrace!, mbPerSec: m.transferBytes / 1e6 / m.transfer, processes: m.processes });
+      console.log(`memory check ${dir}: ${opts.rssSize} B through ${route.label}, peak RSS ${(report!.peakRss! / 2 ** 20).toFixed(1)} MiB (process), ${(m.peakRss / 2 ** 20).toFixed(1)} MiB (tree)`);
+    }
+    rssCheck = { route: route.label, cipher: cipher.name, bytes: opts.rssSize, runs };
+  }
+} finally {
+  await hosts.teardown();
+}
+meta.loadAtEnd = round(loadavg()[0]!, 2);
+meta.seconds = Math.round((Date.now() - started) / 1000);
+
+const md = writeReport(meta, opts, setups, transfers, rssCheck);
+console.log('\n' + md);
+if (opts.write) {
+  mkdirSync(join('bench', 'results'), { recursive: true });
+  writeFileSync(join('bench', 'results', 'relay.json'), JSON.stringify({ ...meta, reduced: opts.reduced, setups, transfers, rssCheck }, null, 2) + '\n');
+  writeFileSync(join('bench', 'results', 'relay.md'), md);
+  console.log('wrote bench/results/relay.json and relay.md');
+} else console.log('(--no-write: results not written)');
+process.exit(0);
