@@ -161,7 +161,7 @@ function sessionPlan(cfg: ResolvedConfig, cl: CommandLine, log: Log): SessionPla
     agentSocket: agent,
     stdinNull,
     escapeChar,
-    hostLabel: cfg.host,
+    hostLabel: cfg.hostName,
   };
 }
 
@@ -335,7 +335,7 @@ async function afterLogin(
   const lost = client.closed.then((err) => {
     if (err) {
       const timeout = err.cause instanceof LimitError && err.cause.limit === 'ServerAliveCountMax';
-      log.error(timeout ? `Timeout, server ${cfg.host} not responding.` : `Connection to ${cfg.host} closed by remote host.`);
+      log.error(timeout ? `Timeout, server ${cfg.hostName} not responding.` : `Connection to ${cfg.hostName} closed by remote host.`);
       log.debug(err.message);
     }
     return EXIT_ERROR;

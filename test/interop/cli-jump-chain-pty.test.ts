@@ -54,7 +54,8 @@ describeOpenSSH('hopssh -J jump1,jump2 on a terminal', () => {
 
         t.type('exit 7\r');
         expect(await t.exited).toBe(7);
-        expect(t.output).toMatch(/Connection to \S+ closed\.\r\n$/);
+        // As ssh(1): the resolved HostName, not the alias typed.
+        expect(t.output).toMatch(new RegExp(`Connection to ${chain.topo.addr.targetFrom('jump2').replace(/\./g, '\\.')} closed\\.\\r\\n$`));
       } finally {
         t.kill();
       }
