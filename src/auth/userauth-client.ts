@@ -7,8 +7,12 @@
  * - then OpenSSH's default PreferredAuthentications order: publickey,
  *   keyboard-interactive, password — filtered by what the server allows,
  *   re-read after every failure (partial success, RFC 4252 §5.1, changes it);
- * - each key once, in the order given: first a query without a signature,
- *   signing only after USERAUTH_PK_OK (RFC 4252 §7); the signed request uses
+ * - each key once, in the order given. An in-process key signs its request
+ *   at once (RFC 4252 §7 allows it), saving the query's round trip; OpenSSH
+ *   queries first whenever it has the public half, which protects nothing
+ *   here: a server wanting our signature answers any query with PK_OK. Agent
+ *   keys (whose signing may ask the user) and `queryFirst` query without a
+ *   signature and sign only after USERAUTH_PK_OK. The signed request uses
  *   publickey-hostbound-v00@openssh.com when the server announced
  *   publickey-hostbound@openssh.com (PROTOCOL §2.5), as OpenSSH does;
  * - RSA keys sign with rsa-sha2-512, else rsa-sha2-256 (publickey-algorithms.ts
@@ -62,6 +66,8 @@ export interface ClientAuthOptions {
   passwordPrompts?: number;
   /** Use publickey-hostbound-v00@openssh.com when the server offers it. Default true. */
   hostbound?: boolean;
+  /** Query in-process keys before signing, as OpenSSH does (one more round trip per key). Default false; agent keys are always queried. */
+  queryFirst?: boolean;
 }
 
 export interface ClientAuthResult {
@@ -100,8 +106,15 @@ export async function authenticateClient(transport: ClientTransport, opts: Clien
   const inbox = new UserauthInbox(transport, opts.onBanner, previous);
   transport.onMessage = inbox.handler;
   try {
-    await transport.requestService('ssh-userauth');
-    return await new ClientAuthRun(transport, inbox, opts).run();
+    // The first USERAUTH_REQUEST goes right behind SERVICE_REQUEST, without
+    // waiting for SERVICE_ACCEPT (RFC 4253 §10 does not ask the client to
+    // wait; a server processes both in order, and one refusing the service
+    // disconnects). requestService sends once `ready` resolves, in a reaction
+    // registered on it before ours, so SERVICE_REQUEST goes first.
+    const accepted = transport.requestService('ssh-userauth');
+    await transport.ready;
+    const [, result] = await Promise.all([accepted, new ClientAuthRun(transport, inbox, opts).run()]);
+    return result;
   } finally {
     if (transport.onMessage === inbox.handler) transport.onMessage = previous;
   }
@@ -119,7 +132,7 @@ class ClientAuthRun {
   private readonly succeeded: string[] = [];
   private readonly service: string;
   private readonly prompts: number;
-  private readonly keys: KeyAttempt[];
+  private keyAttempts: KeyAttempt[] | undefined;
   private passwordTries = 0;
   private kbdTries = 0;
   private passwordChangeRequired: string | undefined;
@@ -132,17 +145,27 @@ class ClientAuthRun {
   ) {
     this.service = opts.service ?? 'ssh-connection';
     this.prompts = opts.passwordPrompts ?? 3;
-    const sigAlgs = transport.peerExtensions.get('server-sig-algs');
+  }
+
+  /**
+   * The keys still to try, made at first use: after the answer to "none",
+   * so the server's EXT_INFO (sent right after its NEWKEYS, RFC 8308 §2.4)
+   * has arrived with server-sig-algs.
+   */
+  private get keys(): KeyAttempt[] {
+    if (this.keyAttempts) return this.keyAttempts;
+    const sigAlgs = this.transport.peerExtensions.get('server-sig-algs');
     const serverSigAlgs = sigAlgs === undefined ? undefined : new TextDecoder().decode(sigAlgs).split(',');
-    this.keys = [];
-    for (const c of opts.credentials) {
+    this.keyAttempts = [];
+    for (const c of this.opts.credentials) {
       if (c.type !== 'publickey' && c.type !== 'agent') continue;
       const blob = c.type === 'agent' ? c.publicKey : c.key.publicBlob;
       let algorithms = requestAlgorithms(keyTypeOf(blob), serverSigAlgs);
       // An in-process key offers only what it can sign (an RsaSigningKey never signs ssh-rsa by default).
       if (c.type === 'publickey') algorithms = algorithms.filter((a) => c.key.algorithms.includes(a));
-      if (algorithms.length > 0) this.keys.push({ credential: c, blob, algorithms });
+      if (algorithms.length > 0) this.keyAttempts.push({ credential: c, blob, algorithms });
     }
+    return this.keyAttempts;
   }
 
   /**
@@ -242,12 +265,13 @@ class ClientAuthRun {
 
   // ------------------------------------------------------------- publickey
 
-  /** One algorithm of one key: query, then sign after PK_OK (RFC 4252 §7). */
+  /** One algorithm of one key: signed at once for an in-process key, else query, then sign after PK_OK (RFC 4252 §7). */
   private async publickey(k: KeyAttempt): Promise<Outcome> {
     const algorithm = k.algorithms.shift()!;
     if (k.algorithms.length === 0) this.keys.shift();
     const label = `publickey ${algorithm} ${fingerprintSha256(k.blob)}`;
     const query = { method: 'publickey' as const, ...this.head(), algorithm, publicKey: k.blob };
+    if (k.credential.type === 'publickey' && !this.opts.queryFirst) return this.signed(k, algorithm, query, label);
     let pkOk = false;
     const queried = await this.exchange(query, undefined, async (m) => {
       const ok = decodeUserauthPkOk(m);
@@ -263,6 +287,11 @@ class ClientAuthRun {
     }
     // The key is acceptable: it will not be offered with another algorithm.
     if (this.keys[0] === k) this.keys.shift();
+    return this.signed(k, algorithm, query, label);
+  }
+
+  /** The signed request (plain or hostbound) for one algorithm of one key. */
+  private async signed(k: KeyAttempt, algorithm: string, query: PublickeyRequest, label: string): Promise<Outcome> {
     const hostKey = this.transport.serverHostKey;
     const ext = this.transport.peerExtensions.get('publickey-hostbound@openssh.com');
     const hostbound = (this.opts.hostbound ?? true) && hostKey !== undefined && ext !== undefined && new TextDecoder().decode(ext) === '0';
