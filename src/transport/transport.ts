@@ -158,7 +158,7 @@ export class Transport {
       data: (chunk) => this.onData(chunk),
       drain: () => {
         this.sender.writable = true;
-        this.onDrain?.();
+        this.drained();
       },
       end: () => this.fail(new ConnectionClosedError('the peer closed the connection')),
       close: (err) => this.onStreamClose(err),
@@ -332,7 +332,16 @@ export class Transport {
     this.queuedBytes = 0;
     for (const p of q) this.sender.send(p);
     if (first) this.resolveReady();
-    if (q.length > 0) this.onDrain?.();
+    if (q.length > 0) this.drained();
+  }
+
+  /** Tells the layer above it may send again; a handler that throws fails the connection (as one in onMessage does). */
+  private drained(): void {
+    try {
+      this.onDrain?.();
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   afterFirstNewKeysSent(): void {

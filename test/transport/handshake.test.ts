@@ -118,6 +118,20 @@ describe('transport handshake over an in-memory pair', () => {
     client.disconnect();
   });
 
+  test('an onDrain handler that throws fails the connection with its error (no uncaught exception)', async () => {
+    // A small inbox makes the client's writes push back, so drain follows.
+    const { client, server } = transportPair({ memory: { highWaterMark: 4096 } });
+    await Promise.all([client.ready, server.ready]);
+    const boom = new Error('handler failed');
+    client.onDrain = () => {
+      throw boom;
+    };
+    while (client.send(new Uint8Array(2000).fill(200)));
+    const err = await client.closed;
+    expect(err).toBe(boom);
+    server.disconnect();
+  });
+
   test('no common cipher: both sides fail with the category and both lists', async () => {
     const { client, server } = transportPair({ client: { ciphers: ['aes128-ctr'] }, server: { ciphers: ['aes256-gcm@openssh.com'] } });
     await expect(client.ready).rejects.toSatisfy((e: unknown) => {
