@@ -271,6 +271,12 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** What a hop needs before it connects. */
+interface Prepared {
+  policy: Awaited<ReturnType<typeof hostKeyPolicy>>;
+  credentials: Awaited<ReturnType<typeof hopCredentials>>;
+}
+
 /** A HopError a gateway client raised, found in a cause chain: passed on as it is. */
 function hopErrorIn(e: unknown): HopError | undefined {
   for (let x = e, n = 0; x instanceof Error && n < 8; x = x.cause, n++) if (x instanceof HopError) return x;
@@ -292,6 +298,7 @@ export class Chain {
   private failure: HopError | undefined;
   private closing = false;
   private finished: Promise<void> | undefined;
+  private readonly prepared = new Map<ResolvedHop, Promise<Prepared>>();
 
   constructor(
     readonly plan: ChainPlan,
@@ -327,18 +334,35 @@ export class Chain {
     }
   }
 
+  /**
+   * A hop's known_hosts policy and credentials, loaded once: for the next hop
+   * while this one authenticates (after its host key was accepted, so a
+   * passphrase is asked only once the chain got that far), so the next hop's
+   * channel opens as soon as this one is logged in.
+   */
+  private prepare(hop: ResolvedHop): Promise<Prepared> {
+    let p = this.prepared.get(hop);
+    if (p === undefined) {
+      p = (async () => {
+        try {
+          const policy = await hostKeyPolicy(hop.address, hop.options, this.runtime.fs);
+          return { policy, credentials: await hopCredentials(hop.options, this.runtime.fs) };
+        } catch (e) {
+          if (e instanceof TypeError) throw e;
+          throw new HopError(hop.address, 'config', asError(e), `${this.describe(hop.address)}: loading known_hosts or credentials failed`);
+        }
+      })();
+      // Awaited by add(); a chain that fails before that hop never reads it.
+      p.catch(() => undefined);
+      this.prepared.set(hop, p);
+    }
+    return p;
+  }
+
   private async add(hop: ResolvedHop): Promise<void> {
     const { address, options } = hop;
     const where = this.describe(address);
-    let policy: Awaited<ReturnType<typeof hostKeyPolicy>>;
-    let credentials: Awaited<ReturnType<typeof hopCredentials>>;
-    try {
-      policy = await hostKeyPolicy(address, options, this.runtime.fs);
-      credentials = await hopCredentials(options, this.runtime.fs);
-    } catch (e) {
-      if (e instanceof TypeError) throw e;
-      throw new HopError(address, 'config', asError(e), `${where}: loading known_hosts or credentials failed`);
-    }
+    const { policy, credentials } = await this.prepare(hop);
     const deadline = new Deadline(options.connectTimeoutMs);
     try {
       const stream = await deadline.race(
@@ -355,6 +379,8 @@ export class Chain {
         throw await this.handshakeFailed(hop, c, e);
       }
       deadline.clear();
+      const next = this.plan.hops[address.index + 1];
+      if (next) void this.prepare(next);
       try {
         await authenticateHop(hop, c, credentials);
       } catch (e) {

@@ -469,5 +469,7 @@ describe('keys and known_hosts per hop', () => {
     expect(e.stage).toBe('handshake');
     expect(e.hop.host).toBe('j1');
     expect(e.message).toMatch(/host key verification failed: .*no host key is known for j1/);
+    // The target's key is loaded ahead only once j1's host key is accepted: no passphrase asked this time.
+    expect(asked).toHaveLength(2);
   });
 });
