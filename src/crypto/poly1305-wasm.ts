@@ -5,9 +5,11 @@
  * Specification 2.0, binary format §5), when first used: no build step, no
  * file or network fetch (DESIGN.md, "Crypto providers").
  *
- * Arithmetic (poly1305-donna's 32-bit scheme): h and r in five 26-bit limbs;
- * h_i·r_j < 2^27·2^28.4 and five such products sum below 2^58, exact in i64.
- * 2^130 ≡ 5 (mod p), so products past 2^130 use s_j = 5·r_j.
+ * Arithmetic (poly1305-donna's 32-bit scheme): h, r and r^2 in five 26-bit
+ * limbs; 2^130 ≡ 5 (mod p), so products past 2^130 use 5·r_j. Two blocks
+ * per step, h = (h + m1)·r^2 + m2·r: with h_i + m_i < 2^27.01, a block's
+ * limbs < 2^26, r and r^2 limbs < 2^26.01 (5× that < 2^28.33), one output
+ * limb is below 2^57.7 + 2^56.7 < 2^58.3: exact in i64 (unsigned).
  *
  * One module instance (one 64 KiB memory page) serves every Poly1305Wasm in
  * the thread: each object keeps its own state and copies it in and out
@@ -26,11 +28,11 @@ const DATA = 64;
 const PAGE = 65536;
 
 // Opcodes and types (§5.4 instructions, §5.3 types).
-const LOOP = 0x03, END = 0x0b, BR_IF = 0x0d;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
+const LOOP = 0x03, IF = 0x04, END = 0x0b, BR_IF = 0x0d;
+const LOCAL_GET = 0x20, LOCAL_SET = 0x21;
 const I64_LOAD32_U = 0x35, I64_STORE32 = 0x3e;
 const I32_CONST = 0x41, I64_CONST = 0x42;
-const I32_LT_U = 0x49, I32_ADD = 0x6a;
+const I32_LT_U = 0x49, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_SUB = 0x6b;
 const I64_ADD = 0x7c, I64_MUL = 0x7e, I64_AND = 0x83, I64_OR = 0x84, I64_SHR_U = 0x88, I64_EXTEND_I32_U = 0xad;
 const EMPTY = 0x40, I32 = 0x7f, I64 = 0x7e, FUNC = 0x60;
 
@@ -74,57 +76,89 @@ const storeState = (at: number, v: Code): Code => [I32_CONST, 0, ...v, I64_STORE
 
 const M26 = 0x3ffffff;
 
+/** d = a·b mod p, unreduced: d_k = Σ_{i+j=k} a_i·b_j + Σ_{i+j=k+5} a_i·(5·b_j). */
+function product(a: (i: number) => Code, b: (j: number) => Code, b5: (j: number) => Code): Code[] {
+  const d: Code[] = [];
+  for (let kk = 0; kk < 5; kk++) {
+    const terms: Code[] = [];
+    for (let i = 0; i < 5; i++) {
+      const j = kk - i;
+      terms.push(j >= 0 ? mul(a(i), b(j)) : mul(a(i), b5(j + 5)));
+    }
+    d.push(sum(...terms));
+  }
+  return d;
+}
+
+/**
+ * Carries the five locals `d` (each below 2^59) into 26-bit limbs in the locals `out`:
+ * two chains side by side, d0→d1→d2→d3→d4 and d3→d4→(×5)d0→d1, so each
+ * step is independent of the other's. out1 and out4 may exceed 26 bits by
+ * a few bits of carry, which every bound here allows.
+ */
+function carry(d: number[], out: number[]): Code[] {
+  const c = (x: Code) => shr(x, k(26));
+  const lo = (x: Code) => and(x, k(M26));
+  const [d0, d1, d2, d3, d4] = d.map(get) as [Code, Code, Code, Code, Code];
+  const [o0, o1, o2, o3, o4] = out as [number, number, number, number, number];
+  return [
+    set(o0, lo(d0)), set(d[1]!, add(d1, c(d0))), set(o3, lo(d3)), set(d[4]!, add(d4, c(d3))),
+    set(o1, lo(d1)), set(d[2]!, add(d2, c(d1))), set(o4, lo(d4)), set(o0, add(get(o0), mul(c(d4), k(5)))),
+    set(o2, lo(d2)), set(o3, add(get(o3), c(d2))), set(o1, add(get(o1), c(get(o0)))), set(o0, lo(get(o0))),
+    set(o4, add(get(o4), c(get(o3)))), set(o3, lo(get(o3))),
+  ];
+}
+
 /**
  * blocks(p: i32, end: i32, hibit: i32): for each 16-byte block at p < end,
  * h = (h + block + hibit·2^128) · r mod p (partially reduced), with h and r
- * read from and written back to the state words.
+ * read from and written back to the state words. Two blocks per step where
+ * it can, h = (h + m1)·r^2 + m2·r: the same multiplies, half the carry
+ * chains, and the two products independent of each other.
  */
 function blocksBody(): Code {
   // Locals: params p, end, hibit (i32); then i64s.
   const P = 0, E = 1, HIBIT = 2;
-  const R = [3, 4, 5, 6, 7];
-  const S = [-1, 8, 9, 10, 11]; // S[j] = 5·r_j, j ≥ 1
-  const H = [12, 13, 14, 15, 16];
-  const D = [17, 18, 19, 20, 21];
-  const HB = 22;
-  const i64Locals = 20;
-  const h = (i: number) => get(H[i]!), r = (j: number) => get(R[j]!), s = (j: number) => get(S[j]!);
+  let next = 3;
+  const five = () => [next++, next++, next++, next++, next++];
+  const R = five(), S = five(), R2 = five(), S2 = five(), H = five(), M = five(), D = five();
+  const HB = next++;
+  const i64Locals = next - 3;
+  const at = (xs: number[]) => (i: number) => get(xs[i]!);
   const code: Code[] = [];
-  for (let j = 0; j < 5; j++) code.push(set(R[j]!, loadState(R_AT + 4 * j)));
-  for (let j = 1; j < 5; j++) code.push(set(S[j]!, mul(r(j), k(5))));
+  for (let j = 0; j < 5; j++) code.push(set(R[j]!, loadState(R_AT + 4 * j)), set(S[j]!, mul(get(R[j]!), k(5))));
   for (let i = 0; i < 5; i++) code.push(set(H[i]!, loadState(H_AT + 4 * i)));
   code.push(set(HB, [LOCAL_GET, HIBIT, I64_EXTEND_I32_U]));
+  /** The block at p + offset as 26-bit limbs at bits 0, 26, 52, 78, 104, plus the 2^128 bit. */
+  const limbs = (offset: number): Code[] => [
+    and(load(P, offset), k(M26)),
+    and(shr(load(P, offset + 3), k(2)), k(M26)),
+    and(shr(load(P, offset + 6), k(4)), k(M26)),
+    and(shr(load(P, offset + 9), k(6)), k(M26)),
+    or(shr(load(P, offset + 12), k(8)), get(HB)),
+  ];
+  const absorb = (offset: number): Code[] => limbs(offset).map((m, i) => set(H[i]!, add(get(H[i]!), m)));
+  // Pairs of blocks, while end - p ≥ 32.
+  code.push([LOCAL_GET, E, LOCAL_GET, P, I32_SUB, I32_CONST, 32, I32_GE_U, IF, EMPTY]);
+  product(at(R), at(R), at(S)).forEach((x, i) => code.push(set(D[i]!, x)));
+  code.push(...carry(D, R2));
+  for (let j = 0; j < 5; j++) code.push(set(S2[j]!, mul(get(R2[j]!), k(5))));
   code.push([LOOP, EMPTY]);
-  // h += block: 26-bit limbs at bits 0, 26, 52, 78, 104 (+ the 2^128 bit).
-  code.push(set(H[0]!, add(h(0), and(load(P, 0), k(M26)))));
-  code.push(set(H[1]!, add(h(1), and(shr(load(P, 3), k(2)), k(M26)))));
-  code.push(set(H[2]!, add(h(2), and(shr(load(P, 6), k(4)), k(M26)))));
-  code.push(set(H[3]!, add(h(3), and(shr(load(P, 9), k(6)), k(M26)))));
-  code.push(set(H[4]!, add(h(4), or(shr(load(P, 12), k(8)), get(HB)))));
-  // d = h·r: d_k = Σ_{i+j=k} h_i·r_j + Σ_{i+j=k+5} h_i·s_j
-  code.push(set(D[0]!, sum(mul(h(0), r(0)), mul(h(1), s(4)), mul(h(2), s(3)), mul(h(3), s(2)), mul(h(4), s(1)))));
-  code.push(set(D[1]!, sum(mul(h(0), r(1)), mul(h(1), r(0)), mul(h(2), s(4)), mul(h(3), s(3)), mul(h(4), s(2)))));
-  code.push(set(D[2]!, sum(mul(h(0), r(2)), mul(h(1), r(1)), mul(h(2), r(0)), mul(h(3), s(4)), mul(h(4), s(3)))));
-  code.push(set(D[3]!, sum(mul(h(0), r(3)), mul(h(1), r(2)), mul(h(2), r(1)), mul(h(3), r(0)), mul(h(4), s(4)))));
-  code.push(set(D[4]!, sum(mul(h(0), r(4)), mul(h(1), r(3)), mul(h(2), r(2)), mul(h(3), r(1)), mul(h(4), r(0)))));
-  // Carries, two chains side by side so each step is independent of the
-  // other's: d0→d1→d2→d3→d4 and d3→d4→(×5)h0→h1. Afterwards h1 and h4 may
-  // exceed 26 bits by a few bits of carry, which the bounds above allow.
-  const step = (...parts: Code[]) => code.push(...parts);
-  // 1: d0 → d1, d3 → d4
-  step(set(H[0]!, and(get(D[0]!), k(M26))), set(D[1]!, add(get(D[1]!), shr(get(D[0]!), k(26)))));
-  step(set(H[3]!, and(get(D[3]!), k(M26))), set(D[4]!, add(get(D[4]!), shr(get(D[3]!), k(26)))));
-  // 2: d1 → d2, d4 → h0 (×5: 2^130 ≡ 5)
-  step(set(H[1]!, and(get(D[1]!), k(M26))), set(D[2]!, add(get(D[2]!), shr(get(D[1]!), k(26)))));
-  step(set(H[4]!, and(get(D[4]!), k(M26))), set(H[0]!, add(h(0), mul(shr(get(D[4]!), k(26)), k(5)))));
-  // 3: d2 → h3, h0 → h1
-  step(set(H[2]!, and(get(D[2]!), k(M26))), set(H[3]!, add(h(3), shr(get(D[2]!), k(26)))));
-  step(set(H[1]!, add(h(1), shr(h(0), k(26)))), set(H[0]!, and(h(0), k(M26))));
-  // 4: h3 → h4
-  step(set(H[4]!, add(h(4), shr(h(3), k(26)))), set(H[3]!, and(h(3), k(M26))));
-  // p += 16; repeat while p < end.
-  code.push([LOCAL_GET, P, I32_CONST, 16, I32_ADD, LOCAL_TEE, P, LOCAL_GET, E, I32_LT_U, BR_IF, 0, END]);
-  for (let i = 0; i < 5; i++) code.push(storeState(H_AT + 4 * i, h(i)));
+  code.push(...absorb(0));
+  code.push(...limbs(16).map((m, i) => set(M[i]!, m)));
+  const hr2 = product(at(H), at(R2), at(S2));
+  const mr = product(at(M), at(R), at(S));
+  for (let i = 0; i < 5; i++) code.push(set(D[i]!, add(hr2[i]!, mr[i]!)));
+  code.push(...carry(D, H));
+  code.push([LOCAL_GET, P, I32_CONST, 32, I32_ADD, LOCAL_SET, P, LOCAL_GET, E, LOCAL_GET, P, I32_SUB, I32_CONST, 32, I32_GE_U, BR_IF, 0, END]);
+  code.push([END]);
+  // One block left.
+  code.push([LOCAL_GET, P, LOCAL_GET, E, I32_LT_U, IF, EMPTY]);
+  code.push(...absorb(0));
+  product(at(H), at(R), at(S)).forEach((x, i) => code.push(set(D[i]!, x)));
+  code.push(...carry(D, H));
+  code.push([END]);
+  for (let i = 0; i < 5; i++) code.push(storeState(H_AT + 4 * i, get(H[i]!)));
   return [...vec([[...uleb(i64Locals), I64]]), ...code.flat(), END];
 }
 
@@ -275,7 +309,12 @@ export class Poly1305Wasm implements Poly1305 {
   }
 }
 
-/** Copies `src[off .. off+n)` to `m8[at ..)`. */
+/**
+ * Copies `src[off .. off+n)` to `m8[at ..)`: a byte loop for one or two blocks,
+ * else one memcpy through a view (a short-lived object, measured cheaper from
+ * 48 bytes on than any copy without one: bench/results/poly1305.md).
+ */
 function copyIn(m8: Uint8Array, at: number, src: Uint8Array, off: number, n: number): void {
-  m8.set(src.subarray(off, off + n), at);
+  if (n <= 32) for (let i = 0; i < n; i++) m8[at + i] = src[off + i]!;
+  else m8.set(src.subarray(off, off + n), at);
 }

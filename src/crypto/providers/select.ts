@@ -110,7 +110,7 @@ export function selectProvider(id: PrimitiveId, choice: ProviderRequest = 'auto'
  * Which provider runs `algorithm` (an SSH cipher or MAC name such as
  * "aes128-gcm@openssh.com" or "hmac-sha2-256-etm@openssh.com"): runs the
  * selection if it has not run yet. `none` runs on no provider; reported as "noble".
- * For chacha20-poly1305@openssh.com this is the ChaCha20 provider; Poly1305 is always noble's.
+ * For chacha20-poly1305@openssh.com this is the ChaCha20 provider; Poly1305 is hopssh's own (poly1305.ts).
  */
 export function providerFor(algorithm: string, choice: ProviderRequest = 'auto'): ProviderName {
   const id = primitiveOf(algorithm);
