@@ -8,6 +8,7 @@
 import { readUint32 } from '../wire/bytes.ts';
 import { MacError } from './errors.ts';
 import { usedAfterDispose } from './disposed.ts';
+import { PacketPieces } from './packet-pieces.ts';
 import type { AesGcmKey, PrimitiveProvider } from './providers/primitives.ts';
 import type { PacketOpener, PacketSealer } from './types.ts';
 
@@ -71,6 +72,7 @@ export class AesGcmOpener implements PacketOpener {
   readonly tagLength = TAG;
   readonly lengthBytes = 4;
   private readonly core: GcmCore;
+  private readonly pieces: PacketPieces;
 
   constructor(
     private readonly name: string,
@@ -80,6 +82,7 @@ export class AesGcmOpener implements PacketOpener {
   ) {
     this.core = new GcmCore(p, key, iv);
     this.description = `${name} (${p.name})`;
+    this.pieces = new PacketPieces(this.description, TAG);
   }
 
   decryptLength(_seq: number, buf: Uint8Array, off: number): number {
@@ -93,9 +96,37 @@ export class AesGcmOpener implements PacketOpener {
     this.core.nextIv();
   }
 
+  /** In pieces where the provider's GCM streams (beginOpen): packet_length is the AAD, as in `open`. */
+  beginPieces(seq: number, head: Uint8Array, headOff: number, packetLength: number): boolean {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const gcm = this.core.gcm;
+    if (!gcm.beginOpen) return false;
+    gcm.beginOpen(this.core.iv, head, headOff, 4);
+    this.pieces.begin(seq, packetLength);
+    return true;
+  }
+
+  piece(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const body = this.pieces.take(src, srcOff, len);
+    if (body > 0) this.core.gcm.openPiece!(src, srcOff, body, dst, dstOff);
+  }
+
+  /** packet_length is never encrypted: the packet's buffer already holds it as received. */
+  endPieces(_dst: Uint8Array, _dstOff: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const pieces = this.pieces;
+    pieces.end();
+    const ok = this.core.gcm.endOpen!(pieces.tag, 0);
+    pieces.wipe();
+    if (!ok) throw new MacError(this.name, pieces.seq);
+    this.core.nextIv();
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.core.dispose();
+    this.pieces.wipe();
   }
 }

@@ -16,6 +16,7 @@ import { equalAt } from './constant-time.ts';
 import { createPoly1305, type Poly1305 } from './poly1305.ts';
 import { MacError } from './errors.ts';
 import { usedAfterDispose } from './disposed.ts';
+import { PacketPieces } from './packet-pieces.ts';
 import type { ChaCha20Stream, PrimitiveProvider } from './providers/primitives.ts';
 import type { PacketOpener, PacketSealer } from './types.ts';
 
@@ -106,10 +107,12 @@ export class ChaChaPolyOpener implements PacketOpener {
   readonly tagLength = TAG;
   readonly lengthBytes = 4;
   private readonly core: ChaChaPolyCore;
+  private readonly pieces: PacketPieces;
 
   constructor(p: PrimitiveProvider, key: Uint8Array) {
     this.core = new ChaChaPolyCore(p, key);
     this.description = `${NAME} (${p.name})`;
+    this.pieces = new PacketPieces(this.description, TAG);
   }
 
   /** Decrypts a copy of the length: the encrypted bytes stay in place for the tag. */
@@ -138,9 +141,46 @@ export class ChaChaPolyOpener implements PacketOpener {
     writeUint32(buf, off, packetLength);
   }
 
+  /**
+   * Where the K_2 stream takes pieces of any length (xorTo): Poly1305 runs over
+   * the encrypted length and then each ciphertext piece as it arrives, and K_2
+   * decrypts the piece into the packet.
+   */
+  beginPieces(seq: number, head: Uint8Array, headOff: number, packetLength: number): boolean {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const c = this.core;
+    if (!c.main.xorTo) return false;
+    c.setSeq(seq);
+    c.startMain();
+    c.mac.init(c.polyKey, 0);
+    c.polyKey.fill(0);
+    c.mac.update(head, headOff, 4);
+    this.pieces.begin(seq, packetLength);
+    return true;
+  }
+
+  piece(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    this.pieces.macThenDecrypt(src, srcOff, len, dst, dstOff, this.core.mac, this.core.main);
+  }
+
+  /** On success also writes the plaintext packet_length at `dst[dstOff]`, as `open` does. */
+  endPieces(dst: Uint8Array, dstOff: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const { core: c, pieces } = this;
+    pieces.end();
+    c.mac.finish(c.tag, 0);
+    const ok = equalAt(c.tag, 0, pieces.tag, 0, TAG);
+    c.tag.fill(0);
+    pieces.wipe();
+    if (!ok) throw new MacError(NAME, pieces.seq);
+    writeUint32(dst, dstOff, pieces.packetLength);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.core.dispose();
+    this.pieces.wipe();
   }
 }

@@ -13,6 +13,7 @@ import { readUint32, writeUint32 } from '../wire/bytes.ts';
 import { equalAt } from './constant-time.ts';
 import { MacError } from './errors.ts';
 import { usedAfterDispose } from './disposed.ts';
+import { PacketPieces } from './packet-pieces.ts';
 import type { AesCtrStream, HmacKey, PrimitiveProvider } from './providers/primitives.ts';
 import type { MacInfo, PacketOpener, PacketSealer } from './types.ts';
 
@@ -27,12 +28,17 @@ export interface CtrMacParts {
   description: string;
 }
 
-/** Computes MAC(seq ‖ buf[off .. off+n)) into `out[outOff ..)`. */
-function computeMac(h: HmacKey, seqBuf: Uint8Array, seq: number, buf: Uint8Array, off: number, n: number, out: Uint8Array, outOff: number): void {
+/** Starts MAC(seq ‖ …) and absorbs `buf[off .. off+n)`. */
+function beginMac(h: HmacKey, seqBuf: Uint8Array, seq: number, buf: Uint8Array, off: number, n: number): void {
   writeUint32(seqBuf, 0, seq >>> 0);
   h.begin();
   h.update(seqBuf, 0, 4);
   h.update(buf, off, n);
+}
+
+/** Computes MAC(seq ‖ buf[off .. off+n)) into `out[outOff ..)`. */
+function computeMac(h: HmacKey, seqBuf: Uint8Array, seq: number, buf: Uint8Array, off: number, n: number, out: Uint8Array, outOff: number): void {
+  beginMac(h, seqBuf, seq, buf, off, n);
   h.finish(out, outOff);
 }
 
@@ -86,12 +92,14 @@ export class CtrMacOpener implements PacketOpener {
   private readonly expected: Uint8Array;
   /** Classic mode: decryptLength already decrypted the first block of the current packet. */
   private firstBlockDecrypted = false;
+  private readonly pieces: PacketPieces;
 
   constructor(private readonly parts: CtrMacParts) {
     this.description = parts.description;
     this.tagLength = parts.mac.length;
     this.lengthBytes = parts.mac.etm ? 4 : BLOCK;
     this.expected = new Uint8Array(parts.mac.length);
+    this.pieces = new PacketPieces(parts.description, parts.mac.length);
   }
 
   decryptLength(_seq: number, buf: Uint8Array, off: number): number {
@@ -129,10 +137,46 @@ export class CtrMacOpener implements PacketOpener {
     if (!ok) throw new MacError(mac.name, seq);
   }
 
+  /**
+   * etm only, where the CTR stream takes pieces of any length (xorTo): the MAC
+   * runs over the ciphertext pieces as they arrive and each is decrypted into
+   * the packet. Classic mode MACs the plaintext, so its packets are gathered.
+   * Unlike `open`, a packet whose MAC fails has advanced the keystream; the
+   * MacError ends the connection either way.
+   */
+  beginPieces(seq: number, head: Uint8Array, headOff: number, packetLength: number): boolean {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const { ctr, hmac, mac, cipherName } = this.parts;
+    if (!mac.etm || !ctr.xorTo) return false;
+    checkAligned(cipherName, packetLength);
+    beginMac(hmac, this.seqBuf, seq, head, headOff, 4);
+    this.pieces.begin(seq, packetLength);
+    return true;
+  }
+
+  piece(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    this.pieces.macThenDecrypt(src, srcOff, len, dst, dstOff, this.parts.hmac, this.parts.ctr);
+  }
+
+  /** packet_length is in clear in etm mode: the packet's buffer already holds it as received. */
+  endPieces(_dst: Uint8Array, _dstOff: number): void {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const { hmac, mac } = this.parts;
+    const { pieces, expected } = this;
+    pieces.end();
+    hmac.finish(expected, 0);
+    const ok = equalAt(expected, 0, pieces.tag, 0, mac.length);
+    expected.fill(0);
+    pieces.wipe();
+    if (!ok) throw new MacError(mac.name, pieces.seq);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.parts.ctr.dispose();
     this.parts.hmac.dispose();
+    this.pieces.wipe();
   }
 }

@@ -76,6 +76,33 @@ export interface PacketOpener {
    * Throws MacError when the tag does not verify.
    */
   open(seq: number, buf: Uint8Array, off: number, packetLength: number): void;
+  /**
+   * Optional: opens a packet that arrives in pieces (one straddling received
+   * chunks) without gathering its ciphertext first: the cipher writes each
+   * piece's plaintext straight into the packet's buffer. For openers whose
+   * `lengthBytes` is 4.
+   *
+   * `head[headOff .. headOff+4)` is packet_length as received; `packetLength`
+   * what decryptLength returned for it. Returns false when this opener cannot
+   * (its primitives lack the src → dst methods, or the mode does not allow
+   * it): the caller then gathers the packet and calls `open`. After true:
+   * `piece` for each run of the bytes after packet_length, in order — the
+   * ciphertext, then the tag, which the opener keeps — then `endPieces`.
+   */
+  beginPieces?(seq: number, head: Uint8Array, headOff: number, packetLength: number): boolean;
+  /**
+   * The next `len` bytes after packet_length, at `src[srcOff]`; `dstOff` is
+   * their offset in the packet. Ciphertext is decrypted into
+   * `dst[dstOff ..)` — unauthenticated until endPieces returns, so not to be
+   * used before then; tag bytes are not written to `dst`.
+   */
+  piece?(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
+  /**
+   * After the last piece: verifies the tag in constant time and throws
+   * MacError as `open` does. On success `dst[dstOff ..)` holds the packet as
+   * `open` leaves it: plaintext packet_length ‖ padding_length ‖ payload ‖ padding.
+   */
+  endPieces?(dst: Uint8Array, dstOff: number): void;
   dispose(): void;
 }
 
@@ -136,6 +163,6 @@ export interface SigningKey {
   readonly publicBlob: Uint8Array;
   /** Signature algorithms this key can make, preferred first (an RSA key: rsa-sha2-512, rsa-sha2-256). */
   readonly algorithms: readonly string[];
-  /** Returns the signature blob: string(algorithm) ‖ string(signature). */
-  sign(algorithm: string, data: Uint8Array): Uint8Array;
+  /** Returns the signature blob: string(algorithm) ‖ string(signature). `provider` 'noble' keeps it off the runtime's crypto. */
+  sign(algorithm: string, data: Uint8Array, provider?: ProviderChoice): Uint8Array;
 }

@@ -9,8 +9,12 @@ export type PacketHandler = (payload: Uint8Array, seq: number) => void;
 /**
  * Reassembles and opens incoming packets (RFC 4253 §6) in place. A packet
  * that lies wholly inside one received chunk is decrypted where it lies and
- * handed on as a view; only a packet that straddles chunks is copied, once,
- * into a reusable buffer. The payload view is valid until the handler returns.
+ * handed on as a view. A packet that straddles chunks is assembled in a
+ * reusable buffer: where the opener takes pieces (PacketOpener.beginPieces),
+ * the cipher writes each piece's plaintext there as it arrives and the
+ * packet is delivered once its tag verifies; otherwise its bytes are copied
+ * there, once, and it is opened whole. The payload view is valid until the
+ * handler returns.
  */
 export class PacketReceiver {
   /** Sequence number of the next packet, wraps at 2^32. */
@@ -28,6 +32,8 @@ export class PacketReceiver {
   private total = -1;
   private packetLength = 0;
   private partial = false;
+  /** The straddling packet is opened piece by piece (the opener accepted beginPieces). */
+  private piecewise = false;
   private paused = false;
   private backlog: Uint8Array | undefined;
 
@@ -109,10 +115,10 @@ export class PacketReceiver {
         this.openAndDeliver(chunk, off);
         off += total;
       } else {
-        this.startPartial(chunk, off, n - off);
-        this.total = total;
-        this.ensurePend(total);
-        return;
+        // The chunk ends inside this packet: keep its first bytes, the rest follows as pieces.
+        this.startPartial(chunk, off, lb);
+        this.lengthKnown(total);
+        off = this.continuePartial(chunk, off + lb);
       }
     }
   }
@@ -153,20 +159,43 @@ export class PacketReceiver {
       this.have += take;
       off += take;
       if (this.have < lb) return off;
-      this.total = this.readLength(this.pend, 0);
-      this.ensurePend(this.total);
+      this.lengthKnown(this.readLength(this.pend, 0));
     }
     const take = Math.min(this.total - this.have, chunk.length - off);
-    this.pend.set(chunk.subarray(off, off + take), this.have);
+    if (take > 0) {
+      if (this.piecewise) this.opener.piece!(chunk, off, take, this.pend, this.have);
+      else this.pend.set(chunk.subarray(off, off + take), this.have);
+    }
     this.have += take;
     off += take;
     if (this.have === this.total) {
       this.partial = false;
       this.total = -1;
       this.have = 0;
-      this.openAndDeliver(this.pend, 0);
+      if (this.piecewise) this.endPiecesAndDeliver();
+      else this.openAndDeliver(this.pend, 0);
     }
     return off;
+  }
+
+  /** The straddling packet's first lengthBytes are in `pend` and its size is `total`: opened in pieces from here if the opener can. */
+  private lengthKnown(total: number): void {
+    this.total = total;
+    this.ensurePend(total);
+    const o = this.opener;
+    this.piecewise = o.lengthBytes === 4 && o.beginPieces !== undefined && o.beginPieces(this.seq, this.pend, 0, this.packetLength);
+  }
+
+  private endPiecesAndDeliver(): void {
+    this.piecewise = false;
+    try {
+      this.opener.endPieces!(this.pend, 0);
+    } catch (e) {
+      // Unauthenticated plaintext is never delivered, nor left behind.
+      this.pend.fill(0, 0, 4 + this.packetLength);
+      throw e;
+    }
+    this.deliver(this.pend, 0);
   }
 
   /** Decrypts packet_length (once per packet) and checks it; returns the packet's total size on the wire. */
@@ -185,9 +214,14 @@ export class PacketReceiver {
   }
 
   private openAndDeliver(buf: Uint8Array, off: number): void {
+    this.opener.open(this.seq, buf, off, this.packetLength);
+    this.deliver(buf, off);
+  }
+
+  /** Checks the padding of the opened packet at `buf[off]`, counts it and hands its payload on. */
+  private deliver(buf: Uint8Array, off: number): void {
     const len = this.packetLength;
     const seq = this.seq;
-    this.opener.open(seq, buf, off, len);
     const pad = buf[off + 4]!;
     if (pad < 4 || pad > len - 2) {
       throw new ProtocolError(`packet ${seq}`, `invalid padding length ${pad} in a packet of length ${len}`);

@@ -1,4 +1,5 @@
-/** Shared helpers for the cipher/MAC tests in this folder. */
+/** Shared helpers for the cipher/MAC tests (this folder and test/transport). */
+import { readFileSync } from 'node:fs';
 import { CIPHERS, MACS } from '../../src/crypto/cipher-registry.ts';
 import { availableProviders, type ProviderName } from '../../src/crypto/providers/select.ts';
 import type { DirectionKeys } from '../../src/crypto/types.ts';
@@ -67,6 +68,19 @@ export function keysFor(cipher: string, mac: string, bytes: (n: number) => Uint8
   return { cipher, mac, encKey: bytes(c.keyLength), iv: bytes(c.ivLength), macKey: bytes(m.keyLength) };
 }
 
+/**
+ * Whether an opener takes a packet in pieces (PacketOpener.beginPieces): where
+ * its primitives stream from a source to a target — node:crypto's ciphers,
+ * noble's ChaCha20 — and the MAC covers the ciphertext (AEAD, etm). noble's
+ * AES-CTR and AES-GCM work on whole blocks, and classic MACs cover the
+ * plaintext: those packets are gathered and opened whole.
+ */
+export function opensInPieces(cipher: string, mac: string, provider: ProviderName): boolean {
+  if (cipher === 'chacha20-poly1305@openssh.com') return true;
+  if (provider !== 'runtime') return false;
+  return CIPHERS[cipher]!.aead || !!MACS[mac]?.etm;
+}
+
 /** Whether packet_length is excluded from padding alignment (AEAD and etm; PROTOCOL §1.5/§1.6). */
 export function lengthExcluded(cipher: string, mac: string): boolean {
   return CIPHERS[cipher]!.aead || !!MACS[mac]?.etm;
@@ -92,3 +106,27 @@ export function plainPacket(payload: Uint8Array, cipher: string, mac: string, by
 
 export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+/** One cipher/MAC of fixtures/ssh-packets.json: keys and consecutive packets, hex. */
+export interface FixtureCase {
+  cipher: string;
+  mac: string;
+  encKey: string;
+  iv: string;
+  macKey: string;
+  packets: { seq: number; plain: string; sealed: string }[];
+}
+
+/**
+ * Sealed packets made by fixtures/ssh-packets.py with Python's `cryptography`,
+ * composed by hand from the specifications (independent of hopssh). The
+ * packets of a case follow each other in one direction (sequence numbers
+ * 2^32-2, 2^32-1, 0, 1; counters and keystream continuing).
+ */
+export const referencePackets: FixtureCase[] = JSON.parse(
+  readFileSync(new URL('./fixtures/ssh-packets.json', import.meta.url), 'utf8'),
+).cases;
+
+export function fixtureKeys(f: FixtureCase): DirectionKeys {
+  return { cipher: f.cipher, mac: f.mac, encKey: unhex(f.encKey), iv: unhex(f.iv), macKey: unhex(f.macKey) };
+}

@@ -7,27 +7,13 @@
  * - node:crypto primitives composed by hand in this file (AES-GCM, AES-CTR,
  *   HMAC, and for chacha20-poly1305@openssh.com ChaCha20 + noble's Poly1305).
  */
-import { readFileSync } from 'node:fs';
 import * as nodeCrypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { CIPHERS, MACS } from '../../src/crypto/cipher-registry.ts';
 import { createOpener, createSealer } from '../../src/crypto/packet-protection.ts';
 import type { DirectionKeys } from '../../src/crypto/types.ts';
-import { COMBOS, hex, keysFor, plainPacket, providersOf, rng, unhex } from './cipher-helpers.ts';
-
-interface FixtureCase {
-  cipher: string;
-  mac: string;
-  encKey: string;
-  iv: string;
-  macKey: string;
-  packets: { seq: number; plain: string; sealed: string }[];
-}
-
-const fixtures: FixtureCase[] = JSON.parse(
-  readFileSync(new URL('./fixtures/ssh-packets.json', import.meta.url), 'utf8'),
-).cases;
+import { COMBOS, fixtureKeys, hex, keysFor, plainPacket, providersOf, referencePackets as fixtures, rng, unhex } from './cipher-helpers.ts';
 
 /** Seals `plain` at an odd offset with room for the tag, returns the sealed bytes. */
 function sealAt(s: ReturnType<typeof createSealer>, seq: number, plain: Uint8Array, off = 3): Uint8Array {
@@ -55,13 +41,7 @@ describe('sealed packets from the Python reference (fixtures/ssh-packets.py)', (
     for (const c of COMBOS) expect(seen.has(`${c.cipher}|${c.mac}`), c.label).toBe(true);
   });
   for (const f of fixtures) {
-    const keys: DirectionKeys = {
-      cipher: f.cipher,
-      mac: f.mac,
-      encKey: unhex(f.encKey),
-      iv: unhex(f.iv),
-      macKey: unhex(f.macKey),
-    };
+    const keys = fixtureKeys(f);
     for (const provider of providersOf(f)) {
       it(`${f.cipher} ${f.mac} iv=${f.iv || '-'} on ${provider}`, () => {
         const s = createSealer(keys, provider);

@@ -80,6 +80,22 @@ describe('AES-CTR (SP 800-38A F.5)', () => {
         expect(buf[4]).toBe(0);
         expect(buf[69]).toBe(0);
       });
+      // noble's AES-CTR works on whole blocks only (no xorTo).
+      if (p.aesCtr!(unhex(key), unhex(CTR_IV)).xorTo) it(`${id} on ${p.name}: xorTo in pieces of any length, into another buffer`, () => {
+        for (const sizes of [[1, 15, 16, 32], [7, 9, 13, 35], [63, 1], [64]]) {
+          const s = p.aesCtr!(unhex(key), unhex(CTR_IV));
+          const src = unhex(CTR_PT);
+          const dst = new Uint8Array(66).fill(0xee);
+          let at = 0;
+          for (const n of sizes) {
+            s.xorTo!(src, at, n, dst, 1 + at);
+            at += n;
+          }
+          expect(hex(dst.subarray(1, 65)), sizes.join('+')).toBe(ct);
+          expect(hex(src)).toBe(CTR_PT);
+          expect([dst[0], dst[65]]).toEqual([0xee, 0xee]);
+        }
+      });
       it(`${id} on ${p.name}: 128-bit counter carries past 2^64 and wraps at 2^128`, () => {
         // Compare with the block-at-a-time definition: E_K(ctr), E_K(ctr+1), ...
         const iv = unhex('00000000fffffffffffffffffffffffe');
@@ -153,6 +169,39 @@ describe('AES-GCM (GCM spec test cases)', () => {
   }
 });
 
+describe('AES-GCM opened in pieces (GCM spec test cases)', () => {
+  for (const v of GCM_VECTORS.filter((x) => x.pt.length > 0)) {
+    for (const p of usable(v.id).filter((q) => q.aesGcm!(new Uint8Array(16)).beginOpen !== undefined)) {
+      it(`${v.id} ${v.name} on ${p.name}: any cut gives the plaintext; a wrong tag or byte is refused`, () => {
+        const g = p.aesGcm!(unhex(v.key));
+        const aad = unhex(v.aad);
+        const ct = unhex(v.ct);
+        const open = (cipher: Uint8Array, tag: Uint8Array, cuts: number[]): { ok: boolean; out: Uint8Array } => {
+          const out = new Uint8Array(cipher.length + 2).fill(0xee);
+          g.beginOpen!(unhex(v.iv), aad, 0, aad.length);
+          let at = 0;
+          for (const end of [...cuts, cipher.length]) {
+            g.openPiece!(cipher, at, end - at, out, 1 + at);
+            at = end;
+          }
+          return { ok: g.endOpen!(tag, 0), out };
+        };
+        for (let cut = 0; cut <= ct.length; cut++) {
+          const { ok, out } = open(ct, unhex(v.tag), [cut]);
+          expect(ok).toBe(true);
+          expect(hex(out.subarray(1, 1 + ct.length)), `cut at ${cut}`).toBe(v.pt);
+        }
+        const badTag = unhex(v.tag);
+        badTag[15]! ^= 1;
+        expect(open(ct, badTag, [5]).ok).toBe(false);
+        const badCt = ct.slice();
+        badCt[ct.length - 1]! ^= 0x80;
+        expect(open(badCt, unhex(v.tag), [ct.length >> 1]).ok).toBe(false);
+      });
+    }
+  }
+});
+
 // RFC 8439 §2.4.2.
 describe('ChaCha20 (RFC 8439 §2.4.2)', () => {
   const key = new Uint8Array(32).map((_, i) => i);
@@ -175,6 +224,22 @@ describe('ChaCha20 (RFC 8439 §2.4.2)', () => {
       s.update(b, 1, 64);
       s.update(b, 65, pt.length - 64);
       expect(hex(b.subarray(1))).toBe(ct);
+    });
+    it(`on ${p.name}: xorTo in pieces of any length, into another buffer, continuing mid-block`, () => {
+      const s = p.chacha20!(key);
+      expect(s.xorTo).toBeDefined();
+      for (const sizes of [[1, 2, 61, 1, 49], [63, 1, 49, 1], [5, 100, 9], [114]]) {
+        const dst = new Uint8Array(pt.length + 2).fill(0xee);
+        s.reset(nonce, 1);
+        let at = 0;
+        for (const n of sizes) {
+          s.xorTo!(pt, at, n, dst, 1 + at);
+          at += n;
+        }
+        expect(at).toBe(pt.length);
+        expect(hex(dst.subarray(1, 1 + pt.length)), sizes.join('+')).toBe(ct);
+        expect([dst[0], dst[pt.length + 1]]).toEqual([0xee, 0xee]);
+      }
     });
     it(`on ${p.name}: block 0 then block 1 equals starting at block 1`, () => {
       const s = p.chacha20!(key);

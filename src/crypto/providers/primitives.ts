@@ -1,7 +1,10 @@
 /**
  * The primitive operations a crypto provider supplies to the packet sealers.
  * Every method works in place on `buf[off .. off+len)` so a sealer never has
- * to allocate or copy on its own (DESIGN.md, "The byte path").
+ * to allocate or copy on its own (DESIGN.md, "The byte path"). The optional
+ * src → dst methods let an opener decrypt a packet that arrives in pieces
+ * straight from each piece into the packet's buffer (PacketOpener.beginPieces);
+ * a provider that lacks them leaves such packets to be gathered first.
  */
 
 /** A provider's name: `noble` (pure JS, everywhere) or `runtime` (the built-in node:crypto). */
@@ -25,6 +28,12 @@ export type HmacHash = 'sha1' | 'sha256' | 'sha512';
 export interface AesCtrStream {
   /** XORs the next `len` keystream bytes into `buf[off .. off+len)`; `len` must be a multiple of 16. */
   update(buf: Uint8Array, off: number, len: number): void;
+  /**
+   * Optional: XORs the next `len` keystream bytes (any `len`: the keystream
+   * continues mid-block) with `src[srcOff ..)` into `dst[dstOff ..)`.
+   * `update` may follow once the bytes since the last whole block add up to a multiple of 16.
+   */
+  xorTo?(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
   dispose(): void;
 }
 
@@ -41,6 +50,16 @@ export interface AesGcmKey {
    * written to `buf`; returns false (and leaves `buf` untouched) when it does not verify.
    */
   open(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): boolean;
+  /**
+   * Optional: `open` in pieces, one message at a time per key. beginOpen takes
+   * the IV and the AAD `aad[aadOff .. aadOff+aadLen)`; openPiece decrypts the
+   * next `len` ciphertext bytes (any `len`) from `src[srcOff ..)` into
+   * `dst[dstOff ..)` — plaintext the caller must not use unless endOpen
+   * returns true; endOpen checks the 16-byte `tag[tagOff ..)` in constant time.
+   */
+  beginOpen?(iv: Uint8Array, aad: Uint8Array, aadOff: number, aadLen: number): void;
+  openPiece?(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
+  endOpen?(tag: Uint8Array, tagOff: number): boolean;
   dispose(): void;
 }
 
@@ -50,6 +69,11 @@ export interface ChaCha20Stream {
   reset(nonce: Uint8Array, counter: number): void;
   /** XORs the next `len` keystream bytes into `buf[off .. off+len)`. Every call but the last after a reset must be a multiple of 64 bytes. */
   update(buf: Uint8Array, off: number, len: number): void;
+  /**
+   * Optional: XORs the next `len` keystream bytes (any `len`: the keystream
+   * continues mid-block) with `src[srcOff ..)` into `dst[dstOff ..)`.
+   */
+  xorTo?(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
   dispose(): void;
 }
 

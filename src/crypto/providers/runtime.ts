@@ -6,8 +6,10 @@
  * files under src/crypto allowed to touch `node:*` (DESIGN.md, "Layers").
  *
  * node:crypto has no "update into a target" API: each call returns a fresh
- * buffer that is copied back in place. Poly1305 is not exposed, so
- * chacha20-poly1305@openssh.com pairs this ChaCha20 with noble's Poly1305.
+ * buffer that is copied back in place (or, for the src → dst methods, into
+ * the target). Its ciphers are streams, so those methods take pieces of any
+ * length. Poly1305 is not exposed, so chacha20-poly1305@openssh.com pairs
+ * this ChaCha20 with hopssh's own Poly1305 (poly1305.ts).
  */
 import type {
   AesCtrStream,
@@ -91,6 +93,18 @@ function lib(): NodeCrypto {
 const view = (buf: Uint8Array, off: number, len: number): Uint8Array =>
   off === 0 && len === buf.length ? buf : buf.subarray(off, off + len);
 
+/**
+ * `cipher.update(src[srcOff .. srcOff+len))` written to `dst[dstOff ..)`: a
+ * stream cipher's output is as long as its input (a runtime that held some
+ * back would corrupt the packet, so that is an error).
+ */
+function updateTo(cipher: NodeCipher, what: string, src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+  if (len === 0) return;
+  const out = cipher.update(view(src, srcOff, len));
+  if (out.length !== len) throw new Error(`${what}: the runtime returned ${out.length} bytes for ${len}`);
+  dst.set(out, dstOff);
+}
+
 /** AES-CTR: one stateful OpenSSL context per direction; the keystream continues across packets. */
 class RuntimeAesCtr implements AesCtrStream {
   private cipher: NodeCipher | undefined;
@@ -101,9 +115,11 @@ class RuntimeAesCtr implements AesCtrStream {
 
   update(buf: Uint8Array, off: number, len: number): void {
     if (len % 16 !== 0) throw new RangeError(`aes-ctr: length ${len} is not a multiple of 16`);
-    if (len === 0) return;
-    const out = this.cipher!.update(view(buf, off, len));
-    buf.set(out, off);
+    updateTo(this.cipher!, 'aes-ctr', buf, off, len, buf, off);
+  }
+
+  xorTo(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    updateTo(this.cipher!, 'aes-ctr', src, srcOff, len, dst, dstOff);
   }
 
   dispose(): void {
@@ -115,6 +131,8 @@ class RuntimeAesCtr implements AesCtrStream {
 class RuntimeAesGcm implements AesGcmKey {
   private readonly key: Uint8Array;
   private readonly algorithm: string;
+  /** The open in pieces under way (beginOpen … endOpen). */
+  private decipher: NodeCipher | undefined;
 
   constructor(key: Uint8Array) {
     this.key = key.slice();
@@ -149,8 +167,32 @@ class RuntimeAesGcm implements AesGcmKey {
     return true;
   }
 
+  /** node's Decipheriv is a stream: update() gives the plaintext of each piece, final() checks the tag (set late, as GCM allows). */
+  beginOpen(iv: Uint8Array, aad: Uint8Array, aadOff: number, aadLen: number): void {
+    const d = lib().createDecipheriv(this.algorithm, this.key, iv.subarray(0, 12), { authTagLength: 16 });
+    if (aadLen > 0) d.setAAD(aad.subarray(aadOff, aadOff + aadLen));
+    this.decipher = d;
+  }
+
+  openPiece(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    updateTo(this.decipher!, this.algorithm, src, srcOff, len, dst, dstOff);
+  }
+
+  endOpen(tag: Uint8Array, tagOff: number): boolean {
+    const d = this.decipher!;
+    this.decipher = undefined;
+    d.setAuthTag(tag.subarray(tagOff, tagOff + 16));
+    try {
+      d.final();
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
   dispose(): void {
     this.key.fill(0);
+    this.decipher = undefined;
   }
 }
 
@@ -178,8 +220,11 @@ class RuntimeChaCha20 implements ChaCha20Stream {
   }
 
   update(buf: Uint8Array, off: number, len: number): void {
-    if (len === 0) return;
-    buf.set(this.cipher!.update(view(buf, off, len)), off);
+    updateTo(this.cipher!, 'chacha20', buf, off, len, buf, off);
+  }
+
+  xorTo(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    updateTo(this.cipher!, 'chacha20', src, srcOff, len, dst, dstOff);
   }
 
   dispose(): void {
