@@ -6,7 +6,7 @@
  * user credential.
  */
 import { constantTimeEqual } from '../wire/bytes.ts';
-import type { SigningKey } from '../crypto/types.ts';
+import type { ProviderChoice, SigningKey } from '../crypto/types.ts';
 import type { Certificate } from '../crypto/certificate-blob.ts';
 import { CERTIFICATE_SIGNATURE_ALGORITHMS, underlyingSignatureAlgorithm } from '../crypto/signature.ts';
 import { CertificateError } from './errors.ts';
@@ -42,8 +42,8 @@ export class CertifiedSigningKey implements SigningKey {
   }
 
   /** Signs with the certified key; the signature blob names the plain algorithm (e.g. ssh-ed25519), as OpenSSH sends it. */
-  sign(algorithm: string, data: Uint8Array): Uint8Array {
+  sign(algorithm: string, data: Uint8Array, provider?: ProviderChoice): Uint8Array {
     if (!this.algorithms.includes(algorithm)) throw new TypeError(`a ${this.type} key cannot sign with ${algorithm}`);
-    return this.key.sign(underlyingSignatureAlgorithm(algorithm), data);
+    return this.key.sign(underlyingSignatureAlgorithm(algorithm), data, provider);
   }
 }

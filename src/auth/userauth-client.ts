@@ -30,6 +30,7 @@ import { constantTimeEqual } from '../wire/bytes.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
 import { publicKeyType } from '../crypto/public-key.ts';
 import { parseSignatureBlob, underlyingSignatureAlgorithm } from '../crypto/signature.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 import { AgentError, AuthenticationError } from './errors.ts';
 import { agentSignFlags } from './agent-protocol.ts';
 import { requestAlgorithms } from './publickey-algorithms.ts';
@@ -68,6 +69,8 @@ export interface ClientAuthOptions {
   hostbound?: boolean;
   /** Query in-process keys before signing, as OpenSSH does (one more round trip per key). Default false; agent keys are always queried. */
   queryFirst?: boolean;
+  /** The crypto provider of in-process keys' signatures ('noble' keeps them off the runtime's crypto), as the transport's `crypto`. */
+  crypto?: ProviderChoice;
 }
 
 export interface ClientAuthResult {
@@ -299,7 +302,7 @@ class ClientAuthRun {
     const data = publickeySignedData(this.transport.sessionId!, unsigned);
     let signature: Uint8Array;
     try {
-      signature = await sign(k.credential, algorithm, data);
+      signature = await sign(k.credential, algorithm, data, this.opts.crypto);
     } catch (e) {
       // An agent that refuses (a locked agent, a declined confirmation) costs this key only, as in OpenSSH.
       if (!(e instanceof AgentError)) throw e;
@@ -372,9 +375,9 @@ function keyTypeOf(blob: Uint8Array): string {
 }
 
 /** The signature blob for a publickey request with `requestAlgorithm`. */
-async function sign(c: KeyCredential | AgentKeyCredential, requestAlgorithm: string, data: Uint8Array): Promise<Uint8Array> {
+async function sign(c: KeyCredential | AgentKeyCredential, requestAlgorithm: string, data: Uint8Array, provider: ProviderChoice | undefined): Promise<Uint8Array> {
   // A CertifiedSigningKey signs for its -cert-v01 names with the certified key.
-  if (c.type === 'publickey') return c.key.sign(requestAlgorithm, data);
+  if (c.type === 'publickey') return c.key.sign(requestAlgorithm, data, provider);
   // PROTOCOL.certkeys: a certificate's signature blob names the plain algorithm.
   const alg = underlyingSignatureAlgorithm(requestAlgorithm);
   const blob = await c.agent.sign(c.publicKey, data, agentSignFlags(alg));

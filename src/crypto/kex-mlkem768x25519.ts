@@ -13,8 +13,8 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { constantTimeEqual, wipe, writeUint32 } from '../wire/bytes.ts';
 import { KexMathError } from './errors.ts';
-import { X25519_LENGTH, x25519KeyPair, x25519Shared } from './kex-curve25519.ts';
-import type { HashName, KexAgreement, KexMath } from './types.ts';
+import { X25519_LENGTH, x25519KeyPair, x25519Shared, type X25519KeyPair } from './kex-curve25519.ts';
+import type { HashName, KexAgreement, KexMath, ProviderChoice } from './types.ts';
 
 const NAME = 'mlkem768x25519-sha256';
 /** FIPS 203 Table 3, ML-KEM-768. */
@@ -41,13 +41,13 @@ function combine(kPq: Uint8Array, kCl: Uint8Array): Uint8Array {
 class HybridClient implements KexAgreement {
   readonly publicValue: Uint8Array;
   private readonly kemSecret: Uint8Array;
-  private readonly xSecret: Uint8Array;
+  private readonly x: X25519KeyPair;
 
-  constructor() {
+  constructor(private readonly provider: ProviderChoice) {
     const kem = ml_kem768.keygen();
-    const x = x25519KeyPair();
+    const x = x25519KeyPair(provider);
     this.kemSecret = kem.secretKey;
-    this.xSecret = x.secretKey;
+    this.x = x;
     const pub = new Uint8Array(C_INIT_LENGTH);
     pub.set(kem.publicKey, 0);
     pub.set(x.publicKey, MLKEM768_PUBLIC_KEY_LENGTH);
@@ -58,7 +58,7 @@ class HybridClient implements KexAgreement {
     if (sReply.length !== S_REPLY_LENGTH) {
       throw new KexMathError(NAME, `S_REPLY must be ${S_REPLY_LENGTH} bytes, got ${sReply.length}`);
     }
-    const kCl = x25519Shared(NAME, this.xSecret, sReply.subarray(MLKEM768_CIPHERTEXT_LENGTH));
+    const kCl = x25519Shared(NAME, this.x, sReply.subarray(MLKEM768_CIPHERTEXT_LENGTH), this.provider);
     let kPq: Uint8Array;
     try {
       // Implicit rejection (FIPS 203 §6.3): a tampered ciphertext yields an unrelated secret.
@@ -70,7 +70,7 @@ class HybridClient implements KexAgreement {
   }
 
   dispose(): void {
-    wipe(this.kemSecret, this.xSecret);
+    wipe(this.kemSecret, this.x.secretKey);
   }
 }
 
@@ -85,7 +85,7 @@ class HybridServer implements KexAgreement {
   private readonly kPq: Uint8Array;
   private readonly kCl: Uint8Array;
 
-  constructor(cInit: Uint8Array) {
+  constructor(cInit: Uint8Array, provider: ProviderChoice) {
     if (cInit.length !== C_INIT_LENGTH) {
       throw new KexMathError(NAME, `C_INIT must be ${C_INIT_LENGTH} bytes, got ${cInit.length}`);
     }
@@ -96,8 +96,8 @@ class HybridServer implements KexAgreement {
     } catch (e) {
       throw new KexMathError(NAME, `invalid ML-KEM-768 public key: ${(e as Error).message}`);
     }
-    const x = x25519KeyPair();
-    this.kCl = x25519Shared(NAME, x.secretKey, cInit.subarray(MLKEM768_PUBLIC_KEY_LENGTH));
+    const x = x25519KeyPair(provider);
+    this.kCl = x25519Shared(NAME, x, cInit.subarray(MLKEM768_PUBLIC_KEY_LENGTH), provider);
     wipe(x.secretKey);
     this.cInit = cInit.slice();
     this.kPq = enc.sharedSecret;
@@ -122,15 +122,16 @@ class HybridServer implements KexAgreement {
 class HybridMath implements KexMath {
   readonly name = NAME;
   readonly hash: HashName = 'sha256';
+  constructor(private readonly provider: ProviderChoice) {}
   client(): KexAgreement {
-    return new HybridClient();
+    return new HybridClient(this.provider);
   }
   server(clientValue: Uint8Array): KexAgreement {
-    return new HybridServer(clientValue);
+    return new HybridServer(clientValue, this.provider);
   }
 }
 
-/** mlkem768x25519-sha256. */
-export function createMlkem768x25519Math(): KexMath {
-  return new HybridMath();
+/** mlkem768x25519-sha256, its X25519 half on `provider`'s. */
+export function createMlkem768x25519Math(provider: ProviderChoice = 'auto'): KexMath {
+  return new HybridMath(provider);
 }

@@ -14,9 +14,9 @@ export { createGexMath, chooseGexGroup, GEX_MIN_BITS, GEX_MAX_BITS } from './kex
 
 function build(provider: ProviderChoice): Record<string, KexMath> {
   return Object.freeze({
-    'mlkem768x25519-sha256': createMlkem768x25519Math(),
-    'curve25519-sha256': createCurve25519Math('curve25519-sha256'),
-    'curve25519-sha256@libssh.org': createCurve25519Math('curve25519-sha256@libssh.org'),
+    'mlkem768x25519-sha256': createMlkem768x25519Math(provider),
+    'curve25519-sha256': createCurve25519Math('curve25519-sha256', provider),
+    'curve25519-sha256@libssh.org': createCurve25519Math('curve25519-sha256@libssh.org', provider),
     'ecdh-sha2-nistp256': createEcdhMath('nistp256'),
     'ecdh-sha2-nistp384': createEcdhMath('nistp384'),
     'ecdh-sha2-nistp521': createEcdhMath('nistp521'),
@@ -28,10 +28,10 @@ function build(provider: ProviderChoice): Record<string, KexMath> {
 }
 
 /**
- * Fixed-group kex methods with the `auto` provider: noble everywhere, except
- * finite-field exponentiations that the runtime's DiffieHellman does faster
- * after passing its self-test (kex-modp-runtime.ts). Group exchange is not
- * here: its group comes from the peer (createGexMath).
+ * Fixed-group kex methods with the `auto` provider: noble, except where the
+ * runtime passes its self-test and is faster — X25519 (providers/asymmetric.ts)
+ * and finite-field exponentiations (kex-modp-runtime.ts). Group exchange is
+ * not here: its group comes from the peer (createGexMath).
  */
 export const KEX_MATH: Readonly<Record<string, KexMath>> = build('auto');
 
@@ -42,8 +42,8 @@ export const KEX_NAMES: readonly string[] = Object.freeze(Object.keys(KEX_MATH))
 
 /**
  * The math of `name` with the given provider; throws UnsupportedAlgorithmError
- * for an unknown name. 'runtime' is treated as 'auto': only finite-field DH
- * has a runtime path, and the other methods have no runtime implementation.
+ * for an unknown name. 'runtime' is treated as 'auto' (the NIST curves have no
+ * runtime path).
  */
 export function kexMath(name: string, provider: ProviderChoice = 'auto'): KexMath {
   const table = provider === 'noble' ? NOBLE : KEX_MATH;

@@ -5,8 +5,6 @@
  * The -cert-v01@openssh.com algorithms verify with the certified key
  * (PROTOCOL.certkeys); whether the certificate is trusted is the caller's check.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { Reader } from '../wire/reader.ts';
 import { Writer } from '../wire/writer.ts';
 import { WireError } from '../wire/errors.ts';
@@ -16,6 +14,8 @@ import { NIST_CURVES } from './kex-ecdh-nist.ts';
 import { parsePublicKey, type EcdsaPublicKey, type PublicKey, type RsaPublicKey } from './public-key.ts';
 import { parseCertificate } from './certificate-blob.ts';
 import { RSA_MIN_VERIFY_BITS, rsassaPkcs1v15Verify, type RsaHash } from './rsa.ts';
+import { asymmetricProvider } from './providers/asymmetric.ts';
+import type { ProviderChoice } from './types.ts';
 
 /** Signature algorithm → key type of the public key it is made with. */
 const KEY_TYPE_OF: Readonly<Record<string, string>> = Object.freeze({
@@ -95,9 +95,7 @@ export function parseSignatureBlob(blob: Uint8Array): { algorithm: string; signa
   }
 }
 
-const ECDSA_DIGEST = { sha256, sha384, sha512 } as const;
-
-function verifyEcdsa(key: EcdsaPublicKey, sig: Uint8Array, data: Uint8Array): boolean {
+function verifyEcdsa(key: EcdsaPublicKey, sig: Uint8Array, data: Uint8Array, provider: ProviderChoice): boolean {
   // RFC 5656 §3.1.2: the signature is mpint r ‖ mpint s.
   const r = new Reader(sig, 0, sig.length, `${key.type} signature`);
   let rr: bigint;
@@ -110,21 +108,15 @@ function verifyEcdsa(key: EcdsaPublicKey, sig: Uint8Array, data: Uint8Array): bo
     if (e instanceof WireError) throw new KeyFormatError(key.type, e.message);
     throw e;
   }
-  const { curve, hash } = NIST_CURVES[key.curve];
+  const { curve } = NIST_CURVES[key.curve];
   const order = curve.Point.Fn.ORDER;
   if (rr <= 0n || rr >= order || ss <= 0n || ss >= order) return false;
   const len = curve.Point.Fn.BYTES;
   const compact = new Uint8Array(2 * len);
   compact.set(bigintToBytes(rr, len), 0);
   compact.set(bigintToBytes(ss, len), len);
-  const digest = ECDSA_DIGEST[hash as keyof typeof ECDSA_DIGEST](data);
-  try {
-    // We hash with the curve's SSH hash (RFC 5656 §6.2.1) ourselves: prehash off.
-    // High-S signatures are valid ECDSA and OpenSSH makes them: lowS off.
-    return curve.verify(compact, digest, key.point, { prehash: false, lowS: false, format: 'compact' });
-  } catch {
-    return false;
-  }
+  // Hashed with the curve's SSH hash (RFC 5656 §6.2.1); high-S signatures verify (OpenSSH makes them).
+  return asymmetricProvider(`ecdsa-${key.curve}`, provider).ecdsaVerify(key.curve, key.point, compact, data);
 }
 
 /**
@@ -150,7 +142,7 @@ function verifyRsa(key: RsaPublicKey, algorithm: string, sig: Uint8Array, data: 
  * Verifies `signatureBlob` over `data` with a parsed public key, for the
  * negotiated signature `algorithm` (see verifySignature).
  */
-export function verifyWithPublicKey(algorithm: string, key: PublicKey, signatureBlob: Uint8Array, data: Uint8Array): boolean {
+export function verifyWithPublicKey(algorithm: string, key: PublicKey, signatureBlob: Uint8Array, data: Uint8Array, provider: ProviderChoice = 'auto'): boolean {
   const keyType = keyTypeOfAlgorithm(algorithm);
   if (key.type !== keyType) {
     throw new KeyFormatError(algorithm, `public key is ${key.type}, expected ${keyType}`);
@@ -160,16 +152,12 @@ export function verifyWithPublicKey(algorithm: string, key: PublicKey, signature
   switch (key.type) {
     case 'ssh-ed25519':
       if (signature.length !== 64) throw new KeyFormatError(algorithm, `signature must be 64 bytes, got ${signature.length}`);
-      try {
-        // RFC 8032 §5.1.7 (strict: canonical encodings), not ZIP-215.
-        return ed25519.verify(signature, data, key.key, { zip215: false });
-      } catch {
-        return false;
-      }
+      // RFC 8032 §5.1.7 (strict: canonical encodings), not ZIP-215.
+      return asymmetricProvider('ed25519', provider).ed25519Verify(key.key, signature, data);
     case 'ssh-rsa':
       return verifyRsa(key, algorithm, signature, data);
     default:
-      return verifyEcdsa(key, signature, data);
+      return verifyEcdsa(key, signature, data, provider);
   }
 }
 
@@ -189,14 +177,17 @@ export function verifyWithPublicKey(algorithm: string, key: PublicKey, signature
  * algorithm, when the key is not of the algorithm's type, for an RSA key
  * below 1024 bits, or for one above 3072 bits whose exponent exceeds 64 bits;
  * UnsupportedAlgorithmError for an unknown algorithm or key type.
+ *
+ * Ed25519 and ECDSA run on the provider chosen for them
+ * (providers/asymmetric.ts; `provider` 'noble' forces noble); RSA on BigInt.
  */
-export function verifySignature(algorithm: string, publicBlob: Uint8Array, signatureBlob: Uint8Array, data: Uint8Array): boolean {
+export function verifySignature(algorithm: string, publicBlob: Uint8Array, signatureBlob: Uint8Array, data: Uint8Array, provider: ProviderChoice = 'auto'): boolean {
   const cert = certAlgorithm(algorithm);
   if (cert !== undefined) {
     const certificate = parseCertificate(publicBlob);
     if (certificate.type !== cert[0]) throw new KeyFormatError(algorithm, `public key is ${certificate.type}, expected ${cert[0]}`);
-    return verifyWithPublicKey(cert[1], certificate.publicKey, signatureBlob, data);
+    return verifyWithPublicKey(cert[1], certificate.publicKey, signatureBlob, data, provider);
   }
   keyTypeOfAlgorithm(algorithm);
-  return verifyWithPublicKey(algorithm, parsePublicKey(publicBlob), signatureBlob, data);
+  return verifyWithPublicKey(algorithm, parsePublicKey(publicBlob), signatureBlob, data, provider);
 }

@@ -4,7 +4,6 @@
  * exposes its raw private material so the auth layer can store it (e.g. in
  * openssh-key-v1) and be rebuilt from it.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { Writer } from '../wire/writer.ts';
 import { bigintToBytes, bytesToBigint } from '../wire/mpint.ts';
@@ -13,7 +12,9 @@ import { encodeEcdsaPublicKey, encodeEd25519PublicKey, encodeRsaPublicKey, type 
 import { bitLength } from './modpow.ts';
 import { generateRsaKey, rsaPrivateFromComponents, rsassaPkcs1v15Sign, type RsaHash, type RsaPrivateComponents } from './rsa.ts';
 import { encodeSignatureBlob } from './signature.ts';
-import type { SigningKey } from './types.ts';
+import { randomBytes } from './random.ts';
+import { asymmetricProvider } from './providers/asymmetric.ts';
+import type { ProviderChoice, SigningKey } from './types.ts';
 
 export type SigningKeyType = 'ssh-ed25519' | EcdsaKeyType | 'ssh-rsa';
 
@@ -33,7 +34,7 @@ export class Ed25519SigningKey implements SigningKey {
     /** The 32-byte private seed (openssh-key-v1 stores seed ‖ publicKey). */
     readonly seed: Uint8Array,
   ) {
-    this.publicKey = ed25519.getPublicKey(seed);
+    this.publicKey = asymmetricProvider('ed25519').ed25519PublicKey(seed);
     this.publicBlob = encodeEd25519PublicKey(this.publicKey);
   }
 
@@ -43,13 +44,13 @@ export class Ed25519SigningKey implements SigningKey {
   }
 
   static generate(): Ed25519SigningKey {
-    return new Ed25519SigningKey(ed25519.utils.randomSecretKey());
+    return new Ed25519SigningKey(randomBytes(32));
   }
 
-  /** RFC 8709 §6: string "ssh-ed25519" ‖ string(64-byte signature). */
-  sign(algorithm: string, data: Uint8Array): Uint8Array {
+  /** RFC 8709 §6: string "ssh-ed25519" ‖ string(64-byte signature), on the provider chosen for Ed25519. */
+  sign(algorithm: string, data: Uint8Array, provider: ProviderChoice = 'auto'): Uint8Array {
     if (algorithm !== 'ssh-ed25519') refuse(this.type, algorithm);
-    return encodeSignatureBlob(algorithm, ed25519.sign(data, this.seed));
+    return encodeSignatureBlob(algorithm, asymmetricProvider('ed25519', provider).ed25519Sign(this.seed, this.publicKey, data));
   }
 
   /** Overwrites the seed; the key is unusable afterwards. */

@@ -303,6 +303,7 @@ export async function authenticateHop(hop: ResolvedHop, c: HopConnection, creden
     username: hop.address.user,
     credentials,
     onBanner: onBanner && ((m) => onBanner(m, hop.address)),
+    crypto: hop.options.transport?.crypto,
   });
   if (hop.options.keepalive) startKeepalive(c.connection, hop.options.keepalive);
 }

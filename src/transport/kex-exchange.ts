@@ -172,7 +172,7 @@ export async function runClientKex(io: KexChannel, ctx: KexContext, opts: Client
   const fp = fingerprintSha256(result.hostKey);
   let ok: boolean;
   try {
-    ok = verifySignature(alg, result.hostKey, signature, result.H);
+    ok = verifySignature(alg, result.hostKey, signature, result.H, opts.provider);
   } catch (e) {
     throw new HostKeyError(alg, fp, `malformed host key or signature: ${(e as Error).message}`);
   }
@@ -227,7 +227,7 @@ export async function runServerKex(io: KexChannel, ctx: KexContext, opts: Server
     str(w, agreement.publicValue);
     w.raw(K);
     const H = digest(math.hash, w);
-    const sig = key.sign(alg, H);
+    const sig = key.sign(alg, H, opts.provider);
     io.send(new Writer(2048).byte(MSG.KEX_DH_GEX_REPLY).string(hostKey).string(agreement.publicValue).string(sig).bytes().slice());
     return { hash: math.hash, H, K, hostKey };
   }
@@ -243,7 +243,7 @@ export async function runServerKex(io: KexChannel, ctx: KexContext, opts: Server
   str(w, agreement.publicValue);
   w.raw(K);
   const H = digest(math.hash, w);
-  const sig = key.sign(alg, H);
+  const sig = key.sign(alg, H, opts.provider);
   io.send(new Writer(2048).byte(MSG.KEXDH_REPLY).string(hostKey).string(agreement.publicValue).string(sig).bytes().slice());
   return { hash: math.hash, H, K, hostKey };
 }
