@@ -101,8 +101,7 @@ function select(id: AsymmetricId): AsymmetricSelection {
   const r = runtimePasses(id);
   if (r !== true) {
     const selection = Object.freeze({ id, provider: 'noble', runtimeSelfTest: r === 'unavailable' ? 'unavailable' : 'failed' } as const);
-    // While node:crypto may still be loading (runtimes without getBuiltinModule), decide again next time.
-    if (r === false) selections.set(id, selection);
+    selections.set(id, selection);
     return selection;
   }
   const selection = Object.freeze({ id, provider: 'runtime', runtimeSelfTest: 'passed' } as const);

@@ -31,28 +31,18 @@ function isNodeCrypto(m: unknown): m is NodeCrypto {
   return typeof c?.diffieHellman === 'function' && typeof c.sign === 'function' && typeof c.createPrivateKey === 'function';
 }
 
-let nodeCrypto: NodeCrypto | undefined;
-{
-  // Synchronous where the runtime has process.getBuiltinModule (Node >= 20.16, Bun, Deno); else loaded in the background.
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  let builtin: unknown;
+/**
+ * node:crypto through process.getBuiltinModule (Node >= 20.16, Bun, Deno),
+ * synchronously; older runtimes get noble for these operations.
+ */
+const nodeCrypto: NodeCrypto | undefined = (() => {
   try {
-    builtin = proc?.getBuiltinModule?.('node:crypto');
+    const m = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto');
+    return isNodeCrypto(m) ? m : undefined;
   } catch {
-    builtin = undefined;
+    return undefined;
   }
-  if (isNodeCrypto(builtin)) nodeCrypto = builtin;
-  else {
-    const specifier = 'node:crypto'; // a variable, so bundlers leave it alone
-    import(specifier).then(
-      (m: unknown) => {
-        const def = (m as { default?: unknown }).default;
-        nodeCrypto = isNodeCrypto(m) ? m : isNodeCrypto(def) ? def : undefined;
-      },
-      () => undefined,
-    );
-  }
-}
+})();
 
 /** Whether node:crypto's public-key functions are loaded here. */
 export function runtimeAsymmetricLoaded(): boolean {
