@@ -32,9 +32,8 @@ class ChaChaPolyCore {
   readonly polyKey = new Uint8Array(64);
   readonly tag = new Uint8Array(TAG);
   readonly length = new Uint8Array(4);
-  readonly mac: Poly1305 = createPoly1305();
 
-  constructor(p: PrimitiveProvider, key: Uint8Array) {
+  constructor(p: PrimitiveProvider, key: Uint8Array, readonly mac: Poly1305) {
     this.main = p.chacha20!(key.subarray(0, 32));
     this.header = p.chacha20!(key.subarray(32, 64));
   }
@@ -76,8 +75,9 @@ export class ChaChaPolySealer implements PacketSealer {
   readonly lengthExcludedFromPadding = true;
   private readonly core: ChaChaPolyCore;
 
-  constructor(p: PrimitiveProvider, key: Uint8Array) {
-    this.core = new ChaChaPolyCore(p, key);
+  /** `mac` defaults to poly1305.ts's fastest implementation (benchmarks pass others). */
+  constructor(p: PrimitiveProvider, key: Uint8Array, mac: Poly1305 = createPoly1305()) {
+    this.core = new ChaChaPolyCore(p, key, mac);
     this.description = `${NAME} (${p.name})`;
   }
 
@@ -109,8 +109,9 @@ export class ChaChaPolyOpener implements PacketOpener {
   private readonly core: ChaChaPolyCore;
   private readonly pieces: PacketPieces;
 
-  constructor(p: PrimitiveProvider, key: Uint8Array) {
-    this.core = new ChaChaPolyCore(p, key);
+  /** `mac` defaults to poly1305.ts's fastest implementation (benchmarks pass others). */
+  constructor(p: PrimitiveProvider, key: Uint8Array, mac: Poly1305 = createPoly1305()) {
+    this.core = new ChaChaPolyCore(p, key, mac);
     this.description = `${NAME} (${p.name})`;
     this.pieces = new PacketPieces(this.description, TAG);
   }
