@@ -6,10 +6,11 @@
  * own server as the jump hosts — in network namespaces (hosts.ts).
  *
  *   npm run bench:relay                       the default run (about 20–30 min here)
+ *   npm run bench:relay -- --render bench/results/relay.json    rewrite relay.md from a run's JSON
  *   npm run bench:relay -- --size 64M --reps 1 --setup-reps 3 --rss-size 64M    a quick check
  *
  * Flags (`--flag value` or `--flag=value`):
- *   --size N          bytes per transfer (K/M/G suffixes)          default 128M (issue: 1G)
+ *   --size N          bytes per transfer (K/M/G suffixes)          default 96M (issue: 1G)
  *   --reps N          timed runs per peer and case; median reported default 3
  *   --setup-reps N    setup runs (connect + exec `true`) per peer and route   default 10
  *   --peers a,b       ssh, ssh2-native, ssh2-js, hopssh, hopssh-noble, hopssh-program (default all)
@@ -24,7 +25,8 @@
  *                     a build) instead of compiled by tsc first (build.ts)
  *   --no-write        print only; do not write bench/results/relay.{json,md}
  * The full run of the issue: --size 1G --jump-ciphers chacha20-poly1305,aes128-gcm,aes256-gcm,aes128-ctr
- * (any smaller setting labels the results "reduced").
+ * (any smaller setting labels the results "reduced"); it would take about 4 hours on this machine
+ * under load (each transfer is its own process: connect, move, verify), so run its rows in parts.
  *
  * Every peer is its own process tree in the client namespace (peers.ts),
  * measured from outside (measure.ts): wall time, CPU of the whole tree
@@ -43,6 +45,7 @@
 import { readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cliEnv } from '../../test/helpers/hopssh-cli.ts';
 import { netnsStatus } from '../../test/helpers/netns.ts';
@@ -52,12 +55,31 @@ import { buildHopssh, type HopsshBuild } from './build.ts';
 import { startHosts, type CipherCase, type Hosts, type Route } from './hosts.ts';
 import { runMeasured, type RunMeasure } from './measure.ts';
 import { parseOptions, type Direction, type Options } from './options.ts';
-import { isLibrary, peerArgv, type PeerName } from './peers.ts';
+import { isLibrary, peerArgv, unsupported, type PeerName } from './peers.ts';
 import { writeReport, type Meta, type RssCheck, type SetupSample, type TransferSample } from './report.ts';
 
+if (process.argv[2] === '--render') {
+  // Re-renders relay.md from a run's JSON (the text of the report changed, not the measurement).
+  const saved = JSON.parse(readFileSync(process.argv[3] ?? join('bench', 'results', 'relay.json'), 'utf8')) as Meta & {
+    setups: SetupSample[];
+    transfers: TransferSample[];
+    rssCheck: RssCheck | undefined;
+    skipped: Record<string, string>;
+  };
+  writeFileSync(join('bench', 'results', 'relay.md'), writeReport(saved, parseOptions(saved.argv), saved.setups, saved.transfers, saved.rssCheck, new Map(Object.entries(saved.skipped))));
+  console.log('wrote bench/results/relay.md');
+  process.exit(0);
+}
 const opts: Options = parseOptions(process.argv.slice(2));
 const ns = netnsStatus();
 if (!ns.available) throw new Error(`bench:relay needs network namespaces: ${ns.reason}`);
+if (opts.peers.includes('ssh2-native') && !(createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js') as { bindingAvailable: boolean }).bindingAvailable) {
+  throw new Error(
+    "ssh2's native binding is not built (node_modules/ssh2/lib/protocol/crypto/build): its install script compiles it with node-gyp, " +
+      "which needs python3, make, a C++ compiler and Node's headers (npm's nodedir, or a download from nodejs.org). " +
+      'Fix that and run `npm rebuild ssh2`, or leave the peer out: --peers ssh,ssh2-js,hopssh,hopssh-noble,hopssh-program',
+  );
+}
 
 interface LibraryReport {
   connectMs: number;
@@ -110,6 +132,7 @@ const meta: Meta = {
   kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(),
   ssh2: (JSON.parse(readFileSync('node_modules/ssh2/package.json', 'utf8')) as { version: string }).version,
   loadAtEnd: 0,
+  argv: process.argv.slice(2),
   options: { ...opts, peers: opts.peers, ciphers: opts.ciphers.map((c) => c.name), jumpCiphers: opts.jumpCiphers.map((c) => c.name) },
   user: '',
   seconds: 0,
@@ -124,20 +147,29 @@ meta.user = hosts.user;
 const setups: SetupSample[] = [];
 const transfers: TransferSample[] = [];
 let rssCheck: RssCheck | undefined;
+/** Peer and case → why it was not run. */
+const skipped = new Map<string, string>();
 try {
   const routes: Route[] = [];
   for (const h of opts.hops) {
     if (h === 0) routes.push(hosts.route(0, 'sshd'));
     else for (const j of opts.jumps) routes.push(hosts.route(h, j));
   }
-  const setupCipher = opts.ciphers[0]!;
+  // Setup runs use a cipher every peer can nest.
+  const setupCipher = opts.ciphers.find((c) => c.name === 'aes128-gcm') ?? opts.ciphers[0]!;
+  const runs = (route: Route, cipher: CipherCase, r: number): PeerName[] =>
+    rotated(opts.peers, r).filter((peer) => {
+      const why = unsupported(peer, route.hops, cipher);
+      if (why !== undefined) skipped.set(`${peer} with ${cipher.name} through jump hosts`, why);
+      return why === undefined;
+    });
 
   // Warm-up, untimed: tsx's transform cache, the page cache, each peer's first start.
   for (const peer of opts.peers) await runPeer(hosts, peer, routes[0]!, setupCipher, 'none', 0);
 
   for (const route of routes) {
     for (let r = 0; r < opts.setupReps; r++) {
-      for (const peer of rotated(opts.peers, r)) {
+      for (const peer of runs(route, setupCipher, r)) {
         const { m, report } = await runPeer(hosts, peer, route, setupCipher, 'none', 0);
         setups.push({ route: route.label, hops: route.hops, jumpServer: route.jumpServer, peer, wall: m.wall, inProcessMs: report?.setupMs, cpu: m.cpu, peakRss: m.peakRss });
       }
@@ -149,7 +181,7 @@ try {
           .map((p) => {
             const xs = mine.filter((s) => s.peer === p);
             const ms = xs.map((s) => s.inProcessMs ?? s.wall * 1000).sort((a, b) => a - b);
-            return `${p} ${ms[ms.length >> 1]!.toFixed(0)} ms`;
+            return ms.length ? `${p} ${ms[ms.length >> 1]!.toFixed(0)} ms` : `${p} -`;
           })
           .join(', '),
     );
@@ -160,7 +192,7 @@ try {
     for (const cipher of ciphers) {
       for (const dir of opts.dirs) {
         for (let r = 0; r < opts.reps; r++) {
-          for (const peer of rotated(opts.peers, r)) {
+          for (const peer of runs(route, cipher, r)) {
             const { m, report } = await runPeer(hosts, peer, route, cipher, dir, opts.size);
             transfers.push({
               route: route.label,
@@ -191,13 +223,13 @@ try {
   if (opts.rssSize > 0) {
     const route = hosts.route(2, 'sshd');
     const cipher = opts.ciphers.find((c) => c.name === 'aes128-gcm') ?? opts.ciphers[0]!;
-    const runs: RssCheck['runs'] = [];
+    const memRuns: RssCheck['runs'] = [];
     for (const dir of ['down', 'up'] as const) {
       const { m, report } = await runPeer(hosts, 'hopssh', route, cipher, dir, opts.rssSize, true);
-      runs.push({ dir, peakRssTree: m.peakRss, peakRssProcess: report!.peakRss!, trace: report!.rssTrace!, mbPerSec: m.transferBytes / 1e6 / m.transfer, processes: m.processes });
+      memRuns.push({ dir, peakRssTree: m.peakRss, peakRssProcess: report!.peakRss!, trace: report!.rssTrace!, mbPerSec: m.transferBytes / 1e6 / m.transfer, processes: m.processes });
       console.log(`memory check ${dir}: ${opts.rssSize} B through ${route.label}, peak RSS ${(report!.peakRss! / 2 ** 20).toFixed(1)} MiB (process), ${(m.peakRss / 2 ** 20).toFixed(1)} MiB (tree)`);
     }
-    rssCheck = { route: route.label, cipher: cipher.name, bytes: opts.rssSize, runs };
+    rssCheck = { route: route.label, cipher: cipher.name, bytes: opts.rssSize, runs: memRuns };
   }
 } finally {
   await hosts.teardown();
@@ -205,11 +237,11 @@ try {
 meta.loadAtEnd = round(loadavg()[0]!, 2);
 meta.seconds = Math.round((Date.now() - started) / 1000);
 
-const md = writeReport(meta, opts, setups, transfers, rssCheck);
+const md = writeReport(meta, opts, setups, transfers, rssCheck, skipped);
 console.log('\n' + md);
 if (opts.write) {
   mkdirSync(join('bench', 'results'), { recursive: true });
-  writeFileSync(join('bench', 'results', 'relay.json'), JSON.stringify({ ...meta, reduced: opts.reduced, setups, transfers, rssCheck }, null, 2) + '\n');
+  writeFileSync(join('bench', 'results', 'relay.json'), JSON.stringify({ ...meta, reduced: opts.reduced, skipped: Object.fromEntries(skipped), setups, transfers, rssCheck }, null, 2) + '\n');
   writeFileSync(join('bench', 'results', 'relay.md'), md);
   console.log('wrote bench/results/relay.json and relay.md');
 } else console.log('(--no-write: results not written)');

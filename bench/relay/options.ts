@@ -33,7 +33,7 @@ export interface Options {
 }
 
 export const FULL = { size: 1 << 30, reps: 3, setupReps: 10, rssSize: 1 << 30 };
-export const DEFAULTS = { size: 128 << 20, reps: 3, setupReps: 10, rssSize: 1 << 30, jumpCiphers: ['aes128-gcm', 'chacha20-poly1305'] };
+export const DEFAULTS = { size: 96 << 20, reps: 3, setupReps: 10, rssSize: 1 << 30, jumpCiphers: ['aes128-gcm', 'chacha20-poly1305'] };
 
 /** "64M", "1G", "512K", "1048576". */
 export function parseSize(s: string): number {

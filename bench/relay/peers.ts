@@ -40,6 +40,22 @@ export const PEER_LABELS: Record<PeerName, string> = {
 /** Peers whose setup time is measured inside the process (connect + exec), not as a whole program run. */
 export const isLibrary = (p: PeerName): boolean => p !== 'ssh' && p !== 'hopssh-program';
 
+/**
+ * Why a peer cannot run a case, or undefined. ssh2's pure-JS
+ * chacha20-poly1305 (ChaChaPolyCipherNative, ssh2 1.17) keeps its nonce in a
+ * module-wide buffer and hands each piece of a packet to the socket while
+ * sealing it: when that socket is a forwardOut channel of another ssh2
+ * connection sealing with the same code, the outer packet is sealed in the
+ * middle and overwrites the inner one's nonce, so the target's sshd sees a
+ * corrupted MAC on the first encrypted packet and drops the connection.
+ */
+export function unsupported(peer: PeerName, hops: number, cipher: CipherCase): string | undefined {
+  if (peer === 'ssh2-js' && hops > 0 && cipher.name === 'chacha20-poly1305') {
+    return "ssh2's pure-JS chacha20-poly1305 cannot be nested (its sealing is re-entered by the outer connection's and shares one nonce buffer): the target drops the connection";
+  }
+  return undefined;
+}
+
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const SSH2_PEER = here('./ssh2-peer.cjs');
 const NO_NATIVE = here('./no-native.cjs');

@@ -9,6 +9,8 @@ export interface Meta extends BenchEnvironment {
   kernel: string;
   ssh2: string;
   loadAtEnd: number;
+  /** The flags of the run (re-parsed by --render). */
+  argv: string[];
   options: Record<string, unknown>;
   user: string;
   seconds: number;
@@ -76,7 +78,14 @@ function table(head: string[], rows: string[][], rightFrom: number): string[] {
 
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '' : `${(a / b).toFixed(2)}×`);
 
-export function writeReport(meta: Meta, opts: Options, setups: readonly SetupSample[], transfers: readonly TransferSample[], rss: RssCheck | undefined): string {
+export function writeReport(
+  meta: Meta,
+  opts: Options,
+  setups: readonly SetupSample[],
+  transfers: readonly TransferSample[],
+  rss: RssCheck | undefined,
+  skipped: ReadonlyMap<string, string>,
+): string {
   const peers = opts.peers;
   const ratios = RATIOS.filter(([a, b]) => peers.includes(a) && peers.includes(b));
   const routes = [...new Set([...setups.map((s) => s.route), ...transfers.map((t) => t.route)])];
@@ -125,8 +134,8 @@ export function writeReport(meta: Meta, opts: Options, setups: readonly SetupSam
     md.push(
       `## Setup latency (connect through every hop + exec \`true\`), ms, median (min–max) of ${opts.setupReps}`,
       '',
-      'ssh and the hopssh program: the whole program run. Libraries: `connect` … exit status inside an already running process',
-      '(their whole process runs, with Node\'s start-up and module loading, are in the next table).',
+      'ssh and the hopssh program: the whole program run. Libraries: from `connect` to the exit status, timed inside the process — its first',
+      'connection (cold JIT, first use of each algorithm); the whole process, with Node\'s start-up and module loading, is in the next table.',
       '',
     );
     const rows = routes
@@ -198,8 +207,16 @@ export function writeReport(meta: Meta, opts: Options, setups: readonly SetupSam
       return t ? `${PEER_LABELS[p]}: ${Object.entries(t.processes).map(([k, v]) => `${v} × ${k}`).join(', ')}` : '';
     });
     md.push(`Processes in a tree (${transfers.some((x) => x.hops === 2) ? '2 hops' : 'as run'}): ${trees.filter(Boolean).join('; ')}.`, '');
-    const impls = [...new Set(transfers.filter((t) => t.implementation && t.peer.startsWith('hopssh') && t.hops > 0).map((t) => `${t.peer} ${t.cipher}: ${t.implementation}`))];
-    if (impls.length) md.push('What protects the packets, per hop (target last), hopssh library runs:', '', ...impls.map((i) => `- ${i}`), '');
+    // Every hop of a chain protects its packets the same way; list each distinct description once.
+    const impls = new Map<string, Set<string>>();
+    for (const t of transfers) {
+      if (t.implementation === undefined || !t.peer.startsWith('hopssh')) continue;
+      const key = `${PEER_LABELS[t.peer]}, ${t.cipher}`;
+      const set = impls.get(key) ?? new Set<string>();
+      for (const hop of t.implementation.split(' / ')) set.add(hop);
+      impls.set(key, set);
+    }
+    if (impls.size) md.push("What protects hopssh's packets (every hop):", '', ...[...impls].map(([k, v]) => `- ${k}: ${[...v].join(' / ')}`), '');
   }
 
   if (rss) {
@@ -216,6 +233,7 @@ export function writeReport(meta: Meta, opts: Options, setups: readonly SetupSam
     md.push(...table(['dir', 'peak RSS, process', 'peak RSS, tree', 'connected', '¼', '½', '¾', 'end', 'MB/s'], rows, 1), '');
   }
 
+  if (skipped.size > 0) md.push('Not run (blank cells):', '', ...[...skipped].map(([what, why]) => `- ${what}: ${why}.`), '');
   if (peers.some(isLibrary)) md.push('Raw samples (every run, with wall times and process lists): `bench/results/relay.json`.', '');
   return md.join('\n');
 }

@@ -26,6 +26,8 @@ function connectHop(endpoint, sock) {
     const expected = Buffer.from(endpoint.hostKey.split(' ')[1], 'base64');
     client.once('ready', () => resolve(client));
     client.once('error', (e) => reject(new Error(`${endpoint.host}:${endpoint.port}: ${e.message}`)));
+    // Without this a connection the server drops after the handshake would leave us waiting.
+    client.once('close', () => reject(new Error(`${endpoint.host}:${endpoint.port}: connection closed before login completed`)));
     client.connect({
       host: endpoint.host,
       port: endpoint.port,
@@ -40,6 +42,7 @@ function connectHop(endpoint, sock) {
         ...(spec.mac ? { hmac: [spec.mac] } : {}),
       },
       readyTimeout: 60000,
+      ...(process.env.RELAY_SSH2_DEBUG && { debug: (m) => process.stderr.write(`[${endpoint.host}:${endpoint.port}] ${m}\n`) }),
     });
   });
 }
