@@ -364,6 +364,9 @@ export class Chain {
     const where = this.describe(address);
     const { policy, credentials } = await this.prepare(hop);
     const deadline = new Deadline(options.connectTimeoutMs);
+    // The hops it goes through acknowledge its packets promptly until it is logged in (prompt-ack.ts).
+    const through = this.hops.slice(0, address.index);
+    for (const h of through) h.promptAck.nestedSetups++;
     try {
       const stream = await deadline.race(
         this.openStream(hop),
@@ -392,6 +395,7 @@ export class Chain {
       this.established++;
     } finally {
       deadline.clear();
+      for (const h of through) h.promptAck.nestedSetups--;
     }
   }
 

@@ -26,7 +26,7 @@ import type { Credential } from '../auth/credentials.ts';
 import { constantTimeEqual, fromUtf8 } from '../wire/bytes.ts';
 import type { Channel } from '../channel/channel.ts';
 import type { SshClient } from './client.ts';
-import { acknowledgePromptly } from './prompt-ack.ts';
+import { acknowledgePromptly, type PromptAck } from './prompt-ack.ts';
 import type { HopAddress } from './errors.ts';
 
 /** ssh_config(5) known_hosts settings of a hop. */
@@ -127,6 +127,8 @@ export interface HopConnection {
   readonly depth: number;
   /** The ProxyCommand it runs over, if any. */
   readonly process: SpawnedProcess | undefined;
+  /** Its prompt acknowledgements (prompt-ack.ts). */
+  readonly promptAck: PromptAck;
 }
 
 /** How the stream under a hop was made, for error messages. */
@@ -292,8 +294,8 @@ export function startHop(
   });
   beforeConnection(transport);
   const connection = new Connection(transport, { maxSendPacket: stream.maxSendPacket });
-  acknowledgePromptly(transport);
-  return { address: hop.address, transport, connection, depth: stream.depth, process: stream.process };
+  const promptAck = acknowledgePromptly(transport);
+  return { address: hop.address, transport, connection, depth: stream.depth, process: stream.process, promptAck };
 }
 
 /** Authenticates a started hop (after its first key exchange) and starts its keepalives. */

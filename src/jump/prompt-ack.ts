@@ -16,10 +16,15 @@
  * channel, the IGNORE makes that jump host write to the next host's socket,
  * which acknowledges there too.
  *
- * Bounded: never for CHANNEL_DATA / CHANNEL_EXTENDED_DATA (a data stream is
- * acknowledged by TCP's own rules and our window adjusts), at most one per
- * timer turn, none before authentication or during a key exchange, none when
- * the client answered anyway.
+ * A jump host's sshd writes what the next host sends it the same way, as
+ * CHANNEL_DATA: the next host's version line, then its KEXINIT, arrive in two
+ * packets. So while a hop is being set up through this connection
+ * (`PromptAck.nestedSetups`), CHANNEL_DATA is acknowledged promptly too.
+ *
+ * Bounded: otherwise never for CHANNEL_DATA / CHANNEL_EXTENDED_DATA (a data
+ * stream is acknowledged by TCP's own rules and our window adjusts), at most
+ * one per timer turn, none before authentication or during a key exchange,
+ * none when the client answered anyway.
  */
 import type { Transport } from '../transport/transport.ts';
 import { MSG } from '../wire/message-numbers.ts';
@@ -27,8 +32,15 @@ import { MSG } from '../wire/message-numbers.ts';
 /** SSH_MSG_IGNORE with empty data. */
 const IGNORE = Uint8Array.of(MSG.IGNORE, 0, 0, 0, 0);
 
+/** The prompt acknowledgements of one transport. */
+export interface PromptAck {
+  /** Hops being set up through this transport: while above 0, CHANNEL_DATA is acknowledged promptly too. */
+  nestedSetups: number;
+}
+
 /** Wraps `transport.onMessage` (install the Connection first): see the file comment. */
-export function acknowledgePromptly(transport: Transport): void {
+export function acknowledgePromptly(transport: Transport): PromptAck {
+  const state: PromptAck = { nestedSetups: 0 };
   const inner = transport.onMessage;
   if (inner === undefined) throw new TypeError('acknowledgePromptly needs the connection layer installed first');
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -40,11 +52,13 @@ export function acknowledgePromptly(transport: Transport): void {
   };
   transport.onMessage = (payload) => {
     const type = payload[0];
-    if (timer === undefined && transport.authenticated && type !== MSG.CHANNEL_DATA && type !== MSG.CHANNEL_EXTENDED_DATA) {
+    const data = type === MSG.CHANNEL_DATA || type === MSG.CHANNEL_EXTENDED_DATA;
+    if (timer === undefined && transport.authenticated && (!data || state.nestedSetups > 0)) {
       seqBefore = transport.sender.seq;
       timer = setTimeout(check, 0);
     }
     return inner(payload);
   };
   void transport.closed.then(() => clearTimeout(timer));
+  return state;
 }

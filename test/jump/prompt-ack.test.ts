@@ -1,8 +1,9 @@
 /**
  * Prompt acknowledgements (src/jump/prompt-ack.ts): after a connection-layer
  * control message that the client does not answer, the client sends one
- * SSH_MSG_IGNORE, so that its TCP acknowledges sshd's packet at once; never
- * for channel data, before authentication, or when it answered anyway.
+ * SSH_MSG_IGNORE, so that its TCP acknowledges sshd's packet at once; for
+ * channel data only while a hop is set up through the connection; never
+ * before authentication, or when it answered anyway.
  * Observed at the server: packets received (its receiver's sequence number)
  * and the messages among them that are not transport-level (IGNORE is
  * swallowed by the transport, everything else reaches onMessage).
@@ -29,11 +30,11 @@ async function pair(answer?: (p: Uint8Array) => Uint8Array | undefined) {
     const reply = answer?.(p);
     if (reply) client.send(reply);
   };
-  acknowledgePromptly(client);
+  const ack = acknowledgePromptly(client);
   const received = server.receiver.seq;
   /** Packets the server received since the start that were not upper-layer messages (IGNOREs). */
   const ignores = (): number => server.receiver.seq - received - atServer.length;
-  return { client, server, atServer, ignores };
+  return { client, server, atServer, ignores, ack };
 }
 
 describe('prompt acknowledgements', () => {
@@ -60,6 +61,20 @@ describe('prompt acknowledgements', () => {
     server.send(channelData);
     await settle();
     expect(ignores()).toBe(0);
+    client.disconnect();
+  });
+
+  test('channel data too while a hop is being set up through the connection (nestedSetups)', async () => {
+    const { client, server, ignores, ack } = await pair();
+    client.markAuthenticated();
+    ack.nestedSetups++;
+    server.send(channelData);
+    await settle();
+    expect(ignores()).toBe(1);
+    ack.nestedSetups--;
+    server.send(channelData);
+    await settle();
+    expect(ignores()).toBe(1);
     client.disconnect();
   });
 
