@@ -8,6 +8,7 @@
  * runs — Node, Deno and Bun — and plain JavaScript (poly1305-js.ts) elsewhere.
  * bench/poly1305.bench.ts measures both against noble's.
  */
+import { fromHex, toHex, utf8 } from '../wire/bytes.ts';
 import { Poly1305Js } from './poly1305-js.ts';
 import { Poly1305Wasm, wasmPoly1305Available } from './poly1305-wasm.ts';
 
@@ -25,9 +26,23 @@ export interface Poly1305 {
 
 export type Poly1305Implementation = 'wasm' | 'js';
 
-/** The implementation `createPoly1305()` uses here. */
+let chosen: Poly1305Implementation | undefined;
+
+/** The implementation `createPoly1305()` uses here: WebAssembly where it compiles and passes the self-test. */
 export function poly1305Implementation(): Poly1305Implementation {
-  return wasmPoly1305Available() ? 'wasm' : 'js';
+  chosen ??= wasmPoly1305Available() && passesSelfTest(new Poly1305Wasm()) ? 'wasm' : 'js';
+  return chosen;
+}
+
+/** RFC 8439 §2.5.2's example, fed in two uneven pieces. */
+function passesSelfTest(mac: Poly1305): boolean {
+  const msg = utf8('Cryptographic Forum Research Group');
+  const tag = new Uint8Array(16);
+  mac.init(fromHex('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b'), 0);
+  mac.update(msg, 0, 5);
+  mac.update(msg, 5, msg.length - 5);
+  mac.finish(tag, 0);
+  return toHex(tag) === 'a8061dc1305136c6c22b8baf0c0127a9';
 }
 
 /** A Poly1305 state on the fastest implementation available (or the one named). */
