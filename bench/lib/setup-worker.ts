@@ -10,10 +10,11 @@ import { connect } from '../../src/jump/client.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
 import { nodeFileSystem } from '../../src/io/node-file-system.ts';
 import type { ProviderChoice } from '../../src/crypto/types.ts';
+import { asymmetricDetails, type AsymmetricSelection } from '../../src/crypto/providers/asymmetric.ts';
 import { hopsshOptions, sshArgs, type JumpRoutes } from './jump-routes.ts';
 import { serveRequests } from './netns-worker.ts';
 
-export type SetupTool = 'ssh' | 'hopssh';
+export type SetupTool = 'ssh' | 'hopssh' | 'providers';
 
 export interface SetupRequest {
   tool: SetupTool;
@@ -24,6 +25,8 @@ export interface SetupRequest {
 
 export interface SetupReply {
   ms: number;
+  /** tool 'providers': the X25519 and Ed25519 provider selections of this process, measured. */
+  providers?: AsymmetricSelection[];
   /** What each hop negotiated (hopssh): kex, host key, cipher. */
   negotiated?: string[];
 }
@@ -60,6 +63,7 @@ async function timeHopssh(routes: JumpRoutes, hops: number, crypto: ProviderChoi
   return { ms, negotiated };
 }
 
-await serveRequests<JumpRoutes, SetupRequest, SetupReply>((req, routes) =>
-  req.tool === 'ssh' ? timeSsh(routes, req.hops) : timeHopssh(routes, req.hops, req.crypto ?? 'auto'),
-);
+await serveRequests<JumpRoutes, SetupRequest, SetupReply>(async (req, routes) => {
+  if (req.tool === 'providers') return { ms: 0, providers: [asymmetricDetails('x25519'), asymmetricDetails('ed25519')] };
+  return req.tool === 'ssh' ? timeSsh(routes, req.hops) : timeHopssh(routes, req.hops, req.crypto ?? 'auto');
+});
