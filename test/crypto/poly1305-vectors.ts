@@ -6,6 +6,7 @@
 import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js';
 import { fromHex, toHex } from '../../src/wire/bytes.ts';
 import type { Poly1305 } from '../../src/crypto/poly1305.ts';
+import { rng } from './cipher-helpers.ts';
 
 export interface Poly1305Vector {
   name: string;
@@ -72,21 +73,6 @@ export const RFC8439_VECTORS: Poly1305Vector[] = [
   },
 ];
 
-/** A deterministic byte source (xorshift32), so failures replay. */
-export function bytesFrom(seed: number): (n: number) => Uint8Array {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x >>> 24;
-    }
-    return out;
-  };
-}
-
 /** Our tag for `msg` under `key`, one update call per chunk (chunk lengths cycle through `chunks`). */
 export function tagOf(mac: Poly1305, key: Uint8Array, msg: Uint8Array, chunks: readonly number[] = [msg.length]): string {
   const out = new Uint8Array(16);
@@ -118,7 +104,7 @@ export function crossCheck(mac: Poly1305, seed: number): string | null {
     const got = tagOf(mac, fromHex(v.key), fromHex(v.msg));
     if (got !== v.tag) return `${v.name}: got ${got}, expected ${v.tag}`;
   }
-  const rand = bytesFrom(seed);
+  const rand = rng(seed);
   const lengths = [...Array.from({ length: 300 }, (_, i) => i), 1000, 2047, 65472 - 1, 65472 + 17, 131072 + 5];
   for (const n of lengths) {
     const key = rand(32);
