@@ -18,11 +18,13 @@
  *   final() return — the cipher's output, in a buffer of node's making.
  *
  * They are reported per payload byte, split into the cipher's writes
- * (node's cipher output), its copy back into the packet (src/crypto/
- * providers/runtime.ts), copies inside noble (its MACs copy their input;
- * noble.ts's aligned scratch) and other copies — per provider: `auto`
+ * (node's cipher output), its copy back into the packet or into the receive
+ * buffer (src/crypto/providers/runtime.ts), the MAC's input staged in
+ * WebAssembly memory (hopssh's Poly1305, src/crypto/poly1305-wasm.ts: the
+ * module reads only its own memory), copies inside noble (GHASH copies its
+ * input; noble.ts's aligned scratch) and other copies — per provider: `auto`
  * (node:crypto where it passed its self-test and is faster; chacha20-poly1305
- * is node's ChaCha20 with noble's Poly1305) and `crypto: 'noble'` (in place
+ * is node's ChaCha20 with hopssh's Poly1305) and `crypto: 'noble'` (in place
  * where it can), for chacha20-poly1305 and aes128-gcm. The client process is
  * what a hopssh user runs (one transport per hop, nested); the servers'
  * copies are those of hopssh as jump hosts and target.
@@ -194,12 +196,14 @@ const CIPHER_OUTPUT = 'cipher output (node:crypto update/final)';
 
 /**
  * Which column a site belongs to: the cipher's output (node's), its copy back
- * into the packet (runtime.ts), copies inside noble (its MACs' update() copies
- * the input; unaligned data goes through a scratch buffer), everything else.
+ * into the packet (runtime.ts), the MAC's input staged for WebAssembly
+ * (poly1305-wasm.ts), copies inside noble (GHASH's update() copies the input;
+ * unaligned data goes through a scratch buffer), everything else.
  */
 function category(site: string): keyof Omit<Split, 'total'> {
   if (site === CIPHER_OUTPUT) return 'cipherOutput';
   if (site.includes('src/crypto/providers/runtime.ts')) return 'cipherWriteBack';
+  if (site.includes('src/crypto/poly1305-wasm.ts')) return 'macStaging';
   if (site.includes('src/crypto/providers/noble.ts') || site.includes('@noble/')) return 'noble';
   return 'other';
 }
@@ -342,9 +346,11 @@ async function upload(client: SshClient, bytes: number): Promise<void> {
 interface Split {
   /** What node:crypto's ciphers returned (their output, in buffers of node's making). */
   cipherOutput: number;
-  /** That output copied into the packet (src/crypto/providers/runtime.ts). */
+  /** That output copied into the packet, or into the receive buffer for a packet opened in pieces (src/crypto/providers/runtime.ts). */
   cipherWriteBack: number;
-  /** Copies inside noble: Poly1305's and GHASH's update() copy their input; the aligned scratch of noble.ts. */
+  /** The MAC's input copied into WebAssembly memory (hopssh's Poly1305, src/crypto/poly1305-wasm.ts): part of the MAC's own work. */
+  macStaging: number;
+  /** Copies inside noble: GHASH's update() copies its input; the aligned scratch of noble.ts. */
   noble: number;
   /** Every other copy (channels, packet reassembly, relays …). */
   other: number;
@@ -367,7 +373,7 @@ interface Row {
 }
 
 function split(counts: Counts, payload: number): { split: Split; sites: Record<string, number> } {
-  const s: Split = { cipherOutput: 0, cipherWriteBack: 0, noble: 0, other: 0, total: 0 };
+  const s: Split = { cipherOutput: 0, cipherWriteBack: 0, macStaging: 0, noble: 0, other: 0, total: 0 };
   for (const [site, n] of Object.entries(counts)) {
     s[category(site)] += n / payload;
     s.total += n / payload;
@@ -414,7 +420,7 @@ async function measure(hosts: Hosts, provider: ProviderChoice, cipher: string, h
       const h = split(theirs, bytes);
       rows.push({ provider, cipher, hops, direction, payloadBytes: bytes, seconds: Math.round(seconds * 100) / 100, client: c.split, hosts: h.split, clientSites: c.sites, hostSites: h.sites });
       const show = (x: Split): string =>
-        `${x.total.toFixed(2)} (cipher output ${x.cipherOutput.toFixed(2)}, write-back ${x.cipherWriteBack.toFixed(2)}, noble ${x.noble.toFixed(2)}, other ${x.other.toFixed(2)})`;
+        `${x.total.toFixed(2)} (cipher output ${x.cipherOutput.toFixed(2)}, write-back ${x.cipherWriteBack.toFixed(2)}, MAC staging ${x.macStaging.toFixed(2)}, noble ${x.noble.toFixed(2)}, other ${x.other.toFixed(2)})`;
       console.log(`${provider.padEnd(5)} ${cipher.padEnd(29)} ${hops} hop(s) ${direction.padEnd(4)} ${(bytes / MiB / seconds).toFixed(0).padStart(4)} MiB/s  client ${show(c.split)}  hosts ${show(h.split)}`);
     }
   } finally {
@@ -465,7 +471,7 @@ function writeResults(rows: Row[], mib: number): void {
   const f = (x: number): string => x.toFixed(2);
   const table = rows.map(
     (r) =>
-      `| ${r.provider} | ${r.cipher.replace('@openssh.com', '')} | ${r.hops} | ${r.direction} | ${f(r.client.cipherOutput)} | ${f(r.client.cipherWriteBack)} | ${f(r.client.noble)} | ${f(r.client.other)} | **${f(r.client.total)}** | ${f(r.hosts.total)} | ${f(r.hosts.other)} | ${(r.payloadBytes / MiB / r.seconds).toFixed(0)} |`,
+      `| ${r.provider} | ${r.cipher.replace('@openssh.com', '')} | ${r.hops} | ${r.direction} | ${f(r.client.cipherOutput)} | ${f(r.client.cipherWriteBack)} | ${f(r.client.macStaging)} | ${f(r.client.noble)} | ${f(r.client.other)} | **${f(r.client.total)}** | ${f(r.hosts.total)} | ${f(r.hosts.other)} | ${(r.payloadBytes / MiB / r.seconds).toFixed(0)} |`,
   );
   // What one more jump host costs the client: (3 hops − 1 hop) / 2, per column.
   const perHop = rows
@@ -473,7 +479,7 @@ function writeResults(rows: Row[], mib: number): void {
     .map((r3) => {
       const r1 = rows.find((r) => r.provider === r3.provider && r.cipher === r3.cipher && r.direction === r3.direction && r.hops === 1)!;
       const d = (k: keyof Split): string => f((r3.client[k] - r1.client[k]) / 2);
-      return `| ${r3.provider} | ${r3.cipher.replace('@openssh.com', '')} | ${r3.direction} | ${d('cipherOutput')} | ${d('cipherWriteBack')} | ${d('noble')} | ${d('other')} | **${d('total')}** |`;
+      return `| ${r3.provider} | ${r3.cipher.replace('@openssh.com', '')} | ${r3.direction} | ${d('cipherOutput')} | ${d('cipherWriteBack')} | ${d('macStaging')} | ${d('noble')} | ${d('other')} | **${d('total')}** |`;
     });
   const sitesOf = (r: Row | undefined, which: 'clientSites' | 'hostSites'): string[] =>
     r ? Object.entries(r[which]).filter(([, v]) => v >= 0.005).map(([site, v]) => `| ${site} | ${f(v)} |`) : [];
@@ -501,38 +507,53 @@ function writeResults(rows: Row[], mib: number): void {
     'Hosts: the hopssh jump hosts and target (another process), with the same provider.',
     '',
     '- cipher output: what node:crypto\'s update()/final() returned — the cipher writing its output (into a buffer of node\'s making);',
-    '- write-back: that output copied into the packet (node:crypto has no update-into-a-target; src/crypto/providers/runtime.ts);',
-    '- noble: copies inside @noble/ciphers — Poly1305\'s and GHASH\'s update() copy their whole input (Uint8Array.from), and noble.ts\'s aligned scratch;',
+    '- write-back: that output copied into the packet, or into the receive buffer of a packet opened in pieces (node:crypto has no update-into-a-target; src/crypto/providers/runtime.ts);',
+    '- MAC staging: the MAC\'s input copied into WebAssembly memory, which the module reads instead of the packet (hopssh\'s Poly1305, src/crypto/poly1305-wasm.ts) — part of the MAC\'s own work, as noble\'s Poly1305 copied its input;',
+    '- noble: copies inside @noble/ciphers — GHASH\'s update() copies its whole input, and noble.ts\'s aligned scratch;',
     '- other: every other copy (set, slice, copyWithin, Uint8Array.from, new Uint8Array(source), Buffer#copy, Buffer.concat).',
     '',
     'MiB/s is with every copy instrumented and both processes on the same machine: a sanity figure, not a throughput benchmark.',
     '',
-    '| provider | cipher | hops | dir | client cipher output | client write-back | client noble | client other | client total | hosts total | hosts other | MiB/s |',
-    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| provider | cipher | hops | dir | client cipher output | client write-back | client MAC staging | client noble | client other | client total | hosts total | hosts other | MiB/s |',
+    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...table,
     '',
     '## Per layer: what one more jump host costs the client',
     '',
     'Bytes copied per payload byte, (3 hops − 1 hop) / 2: one more transport nested in the chain.',
     '',
-    '| provider | cipher | dir | cipher output | write-back | noble | other | total |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| provider | cipher | dir | cipher output | write-back | MAC staging | noble | other | total |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...perHop,
     '',
     '## What it shows',
     '',
-    '- Beyond what the ciphers write, each layer still copies the payload about once in each direction ("other" above).',
-    '  Up: the packets a nested transport sealed are copied into the CHANNEL_DATA of the transport it runs in',
-    '  (`Channel.sendNow`). The send-side sizing keeps those packets whole (no layer splits them) but does not remove the copy;',
-    '  DESIGN.md\'s headroom — sealing the inner packet where the outer packet carries it — would. Down: packets that straddle two',
-    '  socket reads, or two CHANNEL_DATA of the transport outside, are copied once to be opened whole (`PacketReceiver`):',
-    '  the jump host cuts the inner stream where its reads fall, so the client cannot receive whole packets per message.',
-    '- node:crypto (the runtime provider) writes each layer\'s output into a fresh buffer that is then copied back into the',
-    '  packet: two passes over the payload per layer where an in-place cipher makes one.',
-    '- noble\'s Poly1305 and GHASH copy their whole input in update(): one more pass per layer for chacha20-poly1305 on either',
-    '  provider (Poly1305 is always noble\'s) and for AES-GCM on noble. Feeding them whole blocks without that copy would remove it.',
-    '- Once per transfer, not per layer: the payload is written into the innermost packet, and copied into the channel\'s queue',
-    '  first when the window or the socket does not take it at once (`Channel.writeChunk ← Channel.write`).',
+    '- Per layer, on the default provider (`auto`: node:crypto\'s ciphers, hopssh\'s Poly1305 on WebAssembly), the client',
+    '  copies the payload only as the ciphers\' own work does, down and up: aes128-gcm 1 (node\'s output) + 1 (that output',
+    '  copied into place), chacha20-poly1305 the same + 1 (Poly1305\'s input staged in WebAssembly memory). "other" per layer',
+    '  is 0.00 down and 0.00–0.01 up.',
+    '- Down: a packet that straddles two socket reads, or two CHANNEL_DATA of the transport outside (the jump host cuts the',
+    '  inner stream where its reads fall), is opened in pieces (`PacketOpener.beginPieces`): each piece goes through the MAC',
+    '  and the cipher writes its plaintext into the receive buffer as it arrives — for node:crypto, its output copied there',
+    '  (write-back, `updateTo ← RuntimeChaCha20.xorTo` / `← RuntimeAesGcm.openPiece`); only packet_length (4 bytes) and the',
+    '  tag (into the opener\'s 16–64-byte scratch) are copied, and nothing is delivered before the tag verifies. Before, the',
+    '  whole packet was first copied there and then opened: "other" 0.49 (chacha20-poly1305) and 0.47 (aes128-gcm) per layer',
+    '  down, measured on the tree just before this change (0.97 in this file\'s previous run, on an earlier tree).',
+    '- Openers that still gather a straddling packet (copied once, then opened whole, as before): noble\'s AES-GCM and AES-CTR',
+    '  (they work on whole, 4-byte-aligned blocks; the noble aes128-gcm rows: "other" about 0.5 per layer down) and the',
+    '  classic, non-etm MACs (computed over the plaintext). node:crypto\'s ChaCha20, AES-GCM and AES-CTR (with an etm MAC),',
+    '  and noble\'s ChaCha20, open in pieces.',
+    '- Up: a nested transport seals its packet straight inside the CHANNEL_DATA of the transport it runs in',
+    '  (`Channel.reserveDirect`): no copy per layer.',
+    '- node:crypto has no update-into-a-target: each layer\'s output is written into a fresh buffer and then copied into the',
+    '  packet or the receive buffer — two passes over the payload per layer where an in-place cipher (noble\'s) makes one',
+    '  (an in-place write is not a copy: the noble rows show 0 for it).',
+    '- hopssh\'s Poly1305 on WebAssembly reads only its own memory, so each byte it authenticates is copied there once',
+    '  ("MAC staging"): 1.00 per layer each way for chacha20-poly1305, on either provider. noble\'s GHASH copies its whole input',
+    '  (1.00 per layer for AES-GCM on noble), and noble.ts copies unaligned packets through an aligned scratch buffer.',
+    '- Once per transfer, not per layer: up, the caller\'s data is copied into the channel\'s queue when the window or the',
+    '  socket does not take it at once (`Channel.writeChunk ← Channel.write`) and then into the innermost packet',
+    '  (`Channel.sendNow`): 1.94 in all; down, 0.00–0.02.',
     '- hopssh as a jump host adds a copy per direction: channel data copied for its socket (`pipe.ts`), socket data written into',
     '  its packets.',
     '',
@@ -542,17 +563,18 @@ function writeResults(rows: Row[], mib: number): void {
     '',
     'How to read them:',
     '',
-    '- `Channel.sendNow ← Channel.writeChunk` / `← Channel.flush` (client, up): data written into a packet of the transport below.',
-    '  Once per byte for the payload entering the innermost transport, then once more per jump host: the packets a nested',
-    '  transport sealed are copied into a CHANNEL_DATA of the transport it runs in (ChannelStream → Channel.writeWhole).',
-    '  DESIGN.md\'s headroom (sealing the inner packet where the outer packet will carry it) is what would remove the latter.',
+    '- `Channel.sendNow ← Channel.writeChunk` / `← Channel.flush` (client, up): data written into a packet of the transport below:',
+    '  the payload entering the innermost transport, once per transfer (nested transports seal in place, see above).',
     '- `Channel.writeChunk ← Channel.write`: the caller\'s data copied into the channel\'s queue when the window or the',
     '  socket does not take it at once (the caller may reuse its buffer when write() returns).',
-    '- `PacketReceiver.startPartial` / `continuePartial` (client, down; hosts, up): packets that straddle two reads (a socket',
-    '  read, or two CHANNEL_DATA of the transport outside) copied once to be opened whole.',
+    '- `PacketReceiver.startPartial` / `continuePartial`: a straddling packet copied whole into the receive buffer, where its',
+    '  opener does not take pieces (noble\'s AES, classic MACs).',
     '- `pipe.ts onData` (hosts): a jump host relaying channel data to its TCP socket copies it (the view dies when onData returns).',
-    '- `copyBytes ← Poly1305.update` / `← GHASH.update`: noble\'s MACs copy their whole input before reading it.',
-    '- `RuntimeChaCha20.update`, `RuntimeAesGcm.seal/open`: node:crypto\'s output copied back into the packet.',
+    '- `copyIn ← Poly1305Wasm.update`: Poly1305\'s input staged in WebAssembly memory. `copyBytes ← GHASH.update`: noble\'s',
+    '  GHASH copies its whole input before reading it.',
+    '- `updateTo ← RuntimeChaCha20.update`, `RuntimeAesGcm.seal/open`: node:crypto\'s output copied back into the packet;',
+    '  `updateTo ← RuntimeChaCha20.xorTo` / `← RuntimeAesGcm.openPiece` / `← RuntimeAesCtr.xorTo`: into the receive buffer, for',
+    '  a packet opened in pieces.',
     '',
     ...detail('auto', 'chacha20-poly1305@openssh.com', 3, 'down'),
     ...detail('auto', 'chacha20-poly1305@openssh.com', 3, 'up'),
