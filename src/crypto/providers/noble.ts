@@ -175,16 +175,16 @@ function writeBitLength(out: Uint8Array, at: number, bytes: number): void {
 
 /**
  * RFC 8439 §2.4 ChaCha20: 32-bit block counter, 96-bit nonce. noble's
- * chacha20() starts at a block boundary, so a call that ends inside a block
- * keeps that block's keystream for the next call to continue from.
+ * chacha20() starts at a block boundary: a call that continues inside the
+ * block the previous call ended in computes that block's keystream again.
  */
 class NobleChaCha20 implements ChaCha20Stream {
   private readonly key: Uint8Array;
   private readonly nonce = new Uint8Array(12);
   private counter = 0;
-  /** Keystream of the block begun last; `used` of its bytes are spent (64: none left). */
+  /** Bytes of block `counter - 1` used by the previous call when it ended inside it (0: at a block boundary). */
+  private partial = 0;
   private readonly block = new Uint8Array(64);
-  private used = 64;
 
   constructor(key: Uint8Array) {
     this.key = key.slice(0, 32);
@@ -193,7 +193,7 @@ class NobleChaCha20 implements ChaCha20Stream {
   reset(nonce: Uint8Array, counter: number): void {
     this.nonce.set(nonce.subarray(0, 12));
     this.counter = counter;
-    this.spend();
+    this.partial = 0;
   }
 
   update(buf: Uint8Array, off: number, len: number): void {
@@ -201,42 +201,28 @@ class NobleChaCha20 implements ChaCha20Stream {
   }
 
   xorTo(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
-    let n = this.xorKept(src, srcOff, len, dst, dstOff);
-    const whole = (len - n) & ~63;
-    if (whole > 0) {
-      chacha20(this.key, this.nonce, src.subarray(srcOff + n, srcOff + n + whole), dst.subarray(dstOff + n, dstOff + n + whole), this.counter);
-      this.counter += whole / 64;
-      n += whole;
+    let n = 0;
+    if (this.partial > 0 && len > 0) {
+      const b = this.block;
+      b.fill(0);
+      chacha20(this.key, this.nonce, b, b, this.counter - 1);
+      n = Math.min(len, 64 - this.partial);
+      for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]! ^ b[this.partial + i]!;
+      b.fill(0);
+      this.partial = (this.partial + n) % 64;
     }
-    if (n < len) {
-      this.block.fill(0);
-      chacha20(this.key, this.nonce, this.block, this.block, this.counter++);
-      this.used = 0;
-      this.xorKept(src, srcOff + n, len - n, dst, dstOff + n);
-    }
-  }
-
-  /** XORs up to `len` bytes with the kept keystream; returns how many. Wipes the block once spent. */
-  private xorKept(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): number {
-    const b = this.block;
-    const n = Math.min(len, 64 - this.used);
-    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]! ^ b[this.used + i]!;
-    this.used += n;
-    if (n > 0 && this.used === 64) b.fill(0);
-    return n;
-  }
-
-  /** Forgets the kept keystream. */
-  private spend(): void {
-    if (this.used < 64) this.block.fill(0);
-    this.used = 64;
+    const rest = len - n;
+    if (rest === 0) return;
+    const from = src.subarray(srcOff + n, srcOff + len);
+    const to = src === dst && srcOff === dstOff ? from : dst.subarray(dstOff + n, dstOff + len);
+    chacha20(this.key, this.nonce, from, to, this.counter);
+    this.counter += Math.ceil(rest / 64);
+    this.partial = rest % 64;
   }
 
   dispose(): void {
     this.key.fill(0);
     this.nonce.fill(0);
-    this.block.fill(0);
-    this.used = 64;
   }
 }
 
