@@ -1,9 +1,10 @@
 /**
  * Poly1305 (RFC 8439 §2.5) on WebAssembly: the block function runs on 64-bit
  * integer multiplies, which JavaScript lacks. The module is assembled here,
- * from the instruction listing in `blocksBody` (WebAssembly Core
- * Specification 2.0, binary format §5), when first used: no build step, no
- * file or network fetch (DESIGN.md, "Crypto providers").
+ * from the instruction listing in `blocksBody`, by the shared emitter
+ * (wasm-emitter.ts; WebAssembly Core Specification 2.0, binary format §5),
+ * when first used: no build step, no file or network fetch (DESIGN.md,
+ * "Crypto providers").
  *
  * Arithmetic (poly1305-donna's 32-bit scheme): h, r and r^2 in five 26-bit
  * limbs; 2^130 ≡ 5 (mod p), so products past 2^130 use 5·r_j. Two blocks
@@ -18,6 +19,11 @@
  */
 import type { Poly1305 } from './poly1305.ts';
 import { checkRange, readKey, writeTag, zero } from './poly1305-limbs.ts';
+import {
+  BR_IF, EMPTY, END, I32, I32_ADD, I32_CONST, I32_GE_U, I32_LT_U, I32_SUB, I64, I64_ADD, I64_AND, I64_CONST,
+  I64_EXTEND_I32_U, I64_LOAD32_U, I64_MUL, I64_OR, I64_SHR_U, I64_STORE32, IF, LOCAL_GET, LOCAL_SET, LOOP,
+  functionBody, get, instantiate, moduleBytes, set, sleb, uleb, type Code,
+} from './wasm-emitter.ts';
 
 // ------------------------------------------------------------ the module
 
@@ -27,43 +33,7 @@ const R_AT = 20;
 const DATA = 64;
 const PAGE = 65536;
 
-// Opcodes and types (§5.4 instructions, §5.3 types).
-const LOOP = 0x03, IF = 0x04, END = 0x0b, BR_IF = 0x0d;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21;
-const I64_LOAD32_U = 0x35, I64_STORE32 = 0x3e;
-const I32_CONST = 0x41, I64_CONST = 0x42;
-const I32_LT_U = 0x49, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_SUB = 0x6b;
-const I64_ADD = 0x7c, I64_MUL = 0x7e, I64_AND = 0x83, I64_OR = 0x84, I64_SHR_U = 0x88, I64_EXTEND_I32_U = 0xad;
-const EMPTY = 0x40, I32 = 0x7f, I64 = 0x7e, FUNC = 0x60;
-
-type Code = number[];
-
-/** LEB128 (§5.2.2): unsigned for sizes and indices, signed for constants. */
-function uleb(v: number): Code {
-  const out: Code = [];
-  do {
-    const b = v & 0x7f;
-    v = Math.floor(v / 128);
-    out.push(v === 0 ? b : b | 0x80);
-  } while (v !== 0);
-  return out;
-}
-function sleb(v: number): Code {
-  const out: Code = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-const vec = (items: Code[]): Code => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: Code): Code => [id, ...uleb(body.length), ...body];
-const name = (s: string): Code => vec([...s].map((ch) => [ch.charCodeAt(0)]));
-
 // Expressions: each pushes one i64.
-const get = (x: number): Code => [LOCAL_GET, x];
-const set = (x: number, v: Code): Code => [...v, LOCAL_SET, x];
 const k = (v: number): Code => [I64_CONST, ...sleb(v)];
 const op = (code: number) => (a: Code, b: Code): Code => [...a, ...b, code];
 const add = op(I64_ADD), mul = op(I64_MUL), and = op(I64_AND), or = op(I64_OR), shr = op(I64_SHR_U);
@@ -160,29 +130,20 @@ function blocksBody(): Code {
   code.push(...carry(D, H));
   code.push([END]);
   for (let i = 0; i < 5; i++) code.push(storeState(H_AT + 4 * i, get(H[i]!)));
-  return [...vec([[...uleb(i64Locals), I64]]), ...code.flat(), END];
+  return functionBody([[i64Locals, I64]], code.flat());
 }
 
 /** The whole module: one function `blocks`, one exported memory page. */
 export function poly1305ModuleBytes(): Uint8Array {
-  const body = blocksBody();
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-    ...section(1, vec([[FUNC, ...vec([[I32], [I32], [I32]]), ...vec([])]])), // type 0: (i32 i32 i32) → ()
-    ...section(3, vec([[0]])), // function 0 has type 0
-    ...section(5, vec([[0x00, ...uleb(1)]])), // memory 0: 1 page, no maximum
-    ...section(7, vec([[...name('blocks'), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return moduleBytes({
+    types: [{ params: [I32, I32, I32], results: [] }], // (p, end, hibit) → ()
+    functions: [{ type: 0, body: blocksBody() }],
+    memoryPages: 1,
+    exports: [{ name: 'blocks', kind: 'func', index: 0 }, { name: 'memory', kind: 'memory', index: 0 }],
+  });
 }
 
 // ------------------------------------------------------------ the engine
-
-/** The few WebAssembly JS API members used (not in this project's TypeScript lib). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 
 interface Engine {
   blocks: (p: number, end: number, hibit: number) => void;
@@ -194,17 +155,13 @@ let engine: Engine | null | undefined;
 
 function getEngine(): Engine | null {
   if (engine !== undefined) return engine;
+  // Null where compiling is disallowed (a CSP, --jitless, an embedder's policy): the JS implementation serves.
+  const exports = instantiate(poly1305ModuleBytes());
   engine = null;
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return null;
-  try {
-    const { exports } = new wasm.Instance(new wasm.Module(poly1305ModuleBytes()), {});
-    const buffer = (exports['memory'] as { buffer: ArrayBuffer }).buffer;
-    // The memory never grows (no memory.grow anywhere), so these views stay valid.
-    engine = { blocks: exports['blocks'] as Engine['blocks'], m8: new Uint8Array(buffer), m32: new Int32Array(buffer) };
-  } catch {
-    // Compiling disallowed (a CSP, --jitless, an embedder's policy): the JS implementation serves.
-  }
+  if (exports === null) return null;
+  const buffer = (exports['memory'] as { buffer: ArrayBuffer }).buffer;
+  // The memory never grows (no memory.grow anywhere), so these views stay valid.
+  engine = { blocks: exports['blocks'] as Engine['blocks'], m8: new Uint8Array(buffer), m32: new Int32Array(buffer) };
   return engine;
 }
 
