@@ -104,7 +104,9 @@ export function peerArgv(hosts: Hosts, build: HopsshBuild | undefined, r: PeerRu
     case 'hopssh':
     case 'hopssh-noble': {
       const json = JSON.stringify(r.peer === 'hopssh' ? spec : { ...spec, crypto: 'noble' });
-      return build ? [process.execPath, build.libraryPeer, json] : [process.execPath, '--import', TSX, HOPSSH_PEER, json];
+      // RELAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p': node options for each library-peer run, for finding where the time goes.
+      const prof = process.env.RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+      return build ? [process.execPath, ...prof, build.libraryPeer, json] : [process.execPath, ...prof, '--import', TSX, HOPSSH_PEER, json];
     }
   }
 }

@@ -128,7 +128,8 @@ export class Channel {
   readonly remoteMaxPacket: number;
   /** The largest CHANNEL_DATA sent: the peer's maximum packet, or less on a nested connection (ChannelHost.maxSendPacket). */
   readonly sendMaxPacket: number;
-  private readonly localWindowMax: number;
+  /** The receive window we granted (and give back up to): what the peer may send ahead of our consumer. */
+  readonly localWindowMax: number;
   readonly localMaxPacket: number;
   private localWindow: number;
   private consumed = 0;

@@ -17,7 +17,7 @@ import type { Channel } from '../channel/channel.ts';
 import { directTcpip, type DirectTcpipTarget } from '../channel/forward-client.ts';
 import { exec, type ExecOptions, type ExecResult } from '../channel/exec.ts';
 import { openSession, type Session, type SessionOpenOptions } from '../channel/session-client.ts';
-import { Chain, connectionDepth, nestedChannelSizes, planChain, type ChainRuntime } from './chain.ts';
+import { Chain, connectionDepth, nestedChannelSizes, nestedSessionSizes, planChain, type ChainRuntime } from './chain.ts';
 import type { HopConnection, HopOptions } from './hop.ts';
 
 /** The target's options (hops inherit what they do not set, see chain.ts), and the runtime. */
@@ -71,13 +71,19 @@ export class SshClient {
   }
 
   /** Runs a command (RFC 4254 §6.5) and collects its output, as `ssh host command`. */
-  exec(command: string | Uint8Array, options?: ExecOptions): Promise<ExecResult> {
-    return this.naming(exec(this.connection, command, options));
+  exec(command: string | Uint8Array, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.naming(exec(this.connection, command, { ...options, session: this.sessionOptions(options.session) }));
   }
 
-  /** Opens a session channel for a shell, a command or a subsystem (RFC 4254 §6.1). */
+  /** Opens a session channel for a shell, a command or a subsystem (RFC 4254 §6.1). Sized for nesting (chain.ts). */
   openSession(options?: SessionOpenOptions): Promise<Session> {
-    return this.naming(openSession(this.connection, options));
+    return this.naming(openSession(this.connection, this.sessionOptions(options)));
+  }
+
+  /** Window and packet size not given: those for a session through this many jump hosts (nestedSessionSizes). */
+  private sessionOptions(options: SessionOpenOptions = {}): SessionOpenOptions {
+    const sizes = nestedSessionSizes(connectionDepth(this.connection));
+    return sizes ? { ...options, window: options.window ?? sizes.window, maxPacket: options.maxPacket ?? sizes.maxPacket } : options;
   }
 
   /** Opens a direct-tcpip channel: the target connects to host:port (RFC 4254 §7.2, `ssh -W`). Sized for nesting (chain.ts). */

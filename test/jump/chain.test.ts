@@ -18,6 +18,7 @@ import { createMemoryPair } from '../../src/io/memory-pair.ts';
 import type { ByteStream } from '../../src/io/byte-stream.ts';
 import type { Network } from '../../src/io/network.ts';
 import { ChannelClosedError, ChannelOpenError } from '../../src/channel/errors.ts';
+import { SESSION_SIZES, TCPIP_SIZES } from '../../src/channel/defaults.ts';
 import { HostKeyError, LimitError } from '../../src/transport/errors.ts';
 import { AuthenticationError } from '../../src/auth/errors.ts';
 import { generateSigningKey } from '../../src/crypto/signing-keys.ts';
@@ -325,6 +326,23 @@ describe('chains in memory', () => {
     expect(refused).toBeInstanceOf(ChannelOpenError);
     await client.close();
     await viaJ1.close();
+  });
+
+  test('sessions: OpenSSH\'s 2 MiB window directly, the tcpip window through jump hosts (every WINDOW_ADJUST crosses them)', async () => {
+    const { base } = world();
+    const direct = await connect(base('j1'));
+    const through = await connect(base('j2', { port: 2222, jump: [{ host: 'j1' }] }));
+    const near = await direct.openSession();
+    const far = await through.openSession();
+    expect(near.channel.localWindowMax).toBe(SESSION_SIZES.window);
+    expect(far.channel.localWindowMax).toBe(TCPIP_SIZES.window);
+    expect(far.channel.localMaxPacket).toBe(SESSION_SIZES.maxPacket);
+    // Given sizes win; exec() sizes its session the same way.
+    const small = await through.openSession({ window: 65536 });
+    expect(small.channel.localWindowMax).toBe(65536);
+    expect(fromUtf8((await through.exec('hostname')).stdout).trim()).toBe('j2');
+    for (const s of [near, far, small]) s.close();
+    await Promise.all([direct.close(), through.close()]);
   });
 
   test('host-key algorithms ordered by what known_hosts holds for each hop (as ssh(1))', async () => {
