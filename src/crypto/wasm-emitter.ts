@@ -65,12 +65,59 @@ export const name = (s: string): Code => vec([...s].map((ch) => [ch.charCodeAt(0
 
 export const get = (x: number): Code => [LOCAL_GET, ...uleb(x)];
 export const set = (x: number, v: Code): Code => [...v, LOCAL_SET, ...uleb(x)];
-/** A vector instruction with its immediates. */
-export const simd = (opcode: number, ...immediates: number[]): Code => [SIMD, ...uleb(opcode), ...immediates];
 
 /** A function's body (§5.5.13): its locals as runs of one type, the instructions, `end`. */
 export function functionBody(locals: [count: number, type: number][], code: Code): Code {
   return [...vec(locals.map(([count, type]) => [...uleb(count), type])), ...code, END];
+}
+
+/**
+ * Builds one large function body imperatively: locals allocated as needed,
+ * instructions appended to one array (the expression helpers above copy
+ * arrays, which suits short listings only).
+ */
+export class FunctionBuilder {
+  readonly code: Code = [];
+  private readonly localTypes: number[] = [];
+
+  /** `params`: how many parameters the function's type has (they are locals 0..params-1). */
+  constructor(private readonly params: number) {}
+
+  /** A new local of `type`; returns its index. */
+  local(type: number): number {
+    this.localTypes.push(type);
+    return this.params + this.localTypes.length - 1;
+  }
+
+  /** Appends instruction bytes. */
+  op(...bytes: number[]): this {
+    for (const b of bytes) this.code.push(b);
+    return this;
+  }
+
+  get(x: number): this {
+    return this.op(LOCAL_GET, ...uleb(x));
+  }
+
+  /** A vector instruction with its immediates. */
+  simd(opcode: number, ...immediates: number[]): this {
+    return this.op(SIMD, ...uleb(opcode), ...immediates);
+  }
+
+  set(x: number): this {
+    return this.op(LOCAL_SET, ...uleb(x));
+  }
+
+  /** The finished body: the locals in runs of one type, in the order allocated. */
+  body(): Code {
+    const runs: [number, number][] = [];
+    for (const t of this.localTypes) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    return functionBody(runs, this.code);
+  }
 }
 
 export interface ModuleSpec {

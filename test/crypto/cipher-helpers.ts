@@ -1,6 +1,7 @@
 /** Shared helpers for the cipher/MAC tests (this folder and test/transport). */
 import { readFileSync } from 'node:fs';
 import { CIPHERS, MACS } from '../../src/crypto/cipher-registry.ts';
+import { aesWasmAvailable } from '../../src/crypto/aes-wasm.ts';
 import { availableProviders, type ProviderName } from '../../src/crypto/providers/select.ts';
 import type { DirectionKeys } from '../../src/crypto/types.ts';
 
@@ -71,13 +72,14 @@ export function keysFor(cipher: string, mac: string, bytes: (n: number) => Uint8
 /**
  * Whether an opener takes a packet in pieces (PacketOpener.beginPieces): where
  * its primitives stream from a source to a target — node:crypto's ciphers,
- * noble's ChaCha20 — and the MAC covers the ciphertext (AEAD, etm). noble's
- * AES-CTR and AES-GCM work on whole blocks, and classic MACs cover the
- * plaintext: those packets are gathered and opened whole.
+ * noble's ChaCha20, the portable provider's WebAssembly AES — and the MAC
+ * covers the ciphertext (AEAD, etm). @noble/ciphers' AES (the portable
+ * provider's AES without WebAssembly) works on whole blocks, and classic MACs
+ * cover the plaintext: those packets are gathered and opened whole.
  */
 export function opensInPieces(cipher: string, mac: string, provider: ProviderName): boolean {
   if (cipher === 'chacha20-poly1305@openssh.com') return true;
-  if (provider !== 'runtime') return false;
+  if (provider !== 'runtime' && !aesWasmAvailable()) return false;
   return CIPHERS[cipher]!.aead || !!MACS[mac]?.etm;
 }
 

@@ -80,7 +80,7 @@ describe('AES-CTR (SP 800-38A F.5)', () => {
         expect(buf[4]).toBe(0);
         expect(buf[69]).toBe(0);
       });
-      // noble's AES-CTR works on whole blocks only (no xorTo).
+      // @noble/ciphers' AES-CTR (the portable provider's fallback without WebAssembly) works on whole blocks only (no xorTo).
       if (p.aesCtr!(unhex(key), unhex(CTR_IV)).xorTo) it(`${id} on ${p.name}: xorTo in pieces of any length, into another buffer`, () => {
         for (const sizes of [[1, 15, 16, 32], [7, 9, 13, 35], [63, 1], [64]]) {
           const s = p.aesCtr!(unhex(key), unhex(CTR_IV));

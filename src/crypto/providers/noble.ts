@@ -1,9 +1,14 @@
 /**
- * The noble provider: every primitive in pure JS from @noble/ciphers and
- * @noble/hashes. It runs everywhere and is the reference the runtime provider
- * is checked against (DESIGN.md, "Crypto providers").
+ * The portable provider, named `noble` (the `crypto: 'noble'` option): no
+ * runtime crypto, so it runs everywhere and is the reference the runtime
+ * provider is checked against (DESIGN.md, "Crypto providers"). ChaCha20 and
+ * HMAC are JavaScript from @noble/ciphers and @noble/hashes. AES-CTR and
+ * AES-GCM run on hopssh's WebAssembly AES where WebAssembly SIMD is available
+ * (aes-ctr-wasm.ts, aes-gcm-wasm.ts: bitsliced AES and multiply-based GHASH,
+ * constant time, several times noble's speed: bench/results/cipher.md);
+ * elsewhere on @noble/ciphers' AES (JavaScript, table-based), below.
  *
- * AES-CTR and AES-GCM are composed from noble's exported low-level pieces
+ * That fallback's AES-CTR and AES-GCM are composed from noble's exported low-level pieces
  * (`unsafe.expandKeyLE`, `unsafe.ctrCounter`, `unsafe.ctr32`, `GHASH`) so the key
  * schedule and GHASH table are built once per key rather than once per packet.
  * Those pieces require 4-byte aligned data; unaligned data goes through a
@@ -16,6 +21,9 @@ import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { equalAt } from '../constant-time.ts';
+import { AesCtrWasm } from '../aes-ctr-wasm.ts';
+import { AesGcmWasm } from '../aes-gcm-wasm.ts';
+import { aesWasmAvailable } from '../aes-wasm.ts';
 import type {
   AesCtrStream,
   AesGcmKey,
@@ -51,7 +59,7 @@ function inPlaceAligned(buf: Uint8Array, off: number, len: number, fn: (view: Ui
 }
 
 /** NIST SP 800-38A §6.5 CTR: 128-bit big-endian counter, continuing across calls. */
-class NobleAesCtr implements AesCtrStream {
+export class NobleAesCtr implements AesCtrStream {
   private xk: Uint32Array;
   private readonly counter = new Uint8Array(16);
   private readonly run = (view: Uint8Array): void => {
@@ -83,7 +91,7 @@ class ReusableGhash extends GHASH {
 }
 
 /** NIST SP 800-38D AES-GCM with a 96-bit IV (§7.1: J0 = IV ‖ 0^31 ‖ 1). */
-class NobleAesGcm implements AesGcmKey {
+export class NobleAesGcm implements AesGcmKey {
   private xk: Uint32Array;
   private readonly ghash: ReusableGhash;
   /** E_K(J0), XORed into the GHASH output to form the tag. */
@@ -266,8 +274,8 @@ class NobleHmac implements HmacKey {
 
 export const nobleProvider: PrimitiveProvider = {
   name: 'noble',
-  aesCtr: (key, iv) => new NobleAesCtr(key, iv),
-  aesGcm: (key) => new NobleAesGcm(key),
+  aesCtr: (key, iv) => (aesWasmAvailable() ? new AesCtrWasm(key, iv) : new NobleAesCtr(key, iv)),
+  aesGcm: (key) => (aesWasmAvailable() ? new AesGcmWasm(key) : new NobleAesGcm(key)),
   chacha20: (key) => new NobleChaCha20(key),
   hmac: (hash, key) => new NobleHmac(hash, key),
 };

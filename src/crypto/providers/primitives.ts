@@ -7,7 +7,7 @@
  * a provider that lacks them leaves such packets to be gathered first.
  */
 
-/** A provider's name: `noble` (pure JS, everywhere) or `runtime` (the built-in node:crypto). */
+/** A provider's name: `noble` (portable: JavaScript and hopssh's WebAssembly, everywhere; noble.ts) or `runtime` (the built-in node:crypto). */
 export type ProviderName = 'noble' | 'runtime';
 
 /** Primitive algorithms chosen per provider (DESIGN.md, "Crypto providers"). */
