@@ -47,7 +47,7 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
   }
 
   seal(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): void {
-    checkSpan('AES-GCM message and tag', buf, off, aadLen + len + 16);
+    checkMessage(buf, off, aadLen, len);
     this.begin(iv, buf, off, aadLen);
     this.crypt(buf, off + aadLen, len, buf, off + aadLen, false);
     this.finish(true);
@@ -56,7 +56,7 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
   }
 
   open(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): boolean {
-    checkSpan('AES-GCM message and tag', buf, off, aadLen + len + 16);
+    checkMessage(buf, off, aadLen, len);
     const e = this.e;
     const at = off + aadLen;
     this.begin(iv, buf, off, aadLen);
@@ -219,4 +219,11 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
     this.aadLen = 0;
     this.textLen = 0;
   }
+}
+
+/** AAD, text and tag one after the other inside `buf`. */
+function checkMessage(buf: Uint8Array, off: number, aadLen: number, len: number): void {
+  checkSpan('AES-GCM AAD', buf, off, aadLen);
+  checkSpan('AES-GCM text', buf, off + aadLen, len);
+  checkSpan('AES-GCM tag', buf, off + aadLen + len, 16);
 }
