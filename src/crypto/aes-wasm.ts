@@ -29,7 +29,7 @@ export const KEYS_AT = 0;
 const MAX_KEYS = 15 * 128;
 const COUNTER_AT = 1920;
 const Y_AT = 1936;
-/** ghashBody's scheduling store (yAt + 16). */
+/** ghashBody's scheduling stores. */
 const GHASH_SCRATCH_AT = 1952;
 const MASKS_AT = 1984;
 export const TABLE_AT = 2048;
@@ -46,7 +46,7 @@ export function aesWasmModuleBytes(): Uint8Array {
     types: [{ params: [I32, I32, I32], results: [] }, { params: [I32, I32], results: [] }],
     functions: [
       { type: 0, body: ctrBody(KEYS_AT, COUNTER_AT, MASKS_AT) }, // ctr(p, n, rounds)
-      { type: 1, body: ghashBody(Y_AT, TABLE_AT) }, // ghash(p, n)
+      { type: 1, body: ghashBody(Y_AT, TABLE_AT, GHASH_SCRATCH_AT) }, // ghash(p, n)
     ],
     memoryPages: PAGES,
     exports: [
