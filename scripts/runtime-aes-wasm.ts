@@ -16,16 +16,12 @@ import { fromHex, toHex } from '../src/wire/bytes.ts';
 const runtime = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node';
 const available = aesWasmAvailable();
 
-let seed = 0x9e3779b9;
+/** Deterministic test bytes: AES-CTR keystreams of a fixed key (@noble/ciphers), a fresh counter block per call. */
+let draws = 0;
 function random(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    out[i] = seed & 0xff;
-  }
-  return out;
+  const counter = new Uint8Array(16);
+  new DataView(counter.buffer).setUint32(0, ++draws);
+  return ctr(new Uint8Array(16), counter).encrypt(new Uint8Array(n));
 }
 const below = (n: number): number => new DataView(random(4).buffer).getUint32(0) % n;
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -4,8 +4,7 @@
  * counter continues across calls, and so does the keystream inside a block
  * (xorTo takes pieces of any length).
  */
-import { aesRounds, bitslicedRoundKeys, expandKey } from './aes-key-schedule.ts';
-import { AesEngine, CHUNK, CtrCounter, DATA_AT, aesEngine, checkSpan, type KeyOwner } from './aes-wasm.ts';
+import { AesEngine, CHUNK, CtrCounter, DATA_AT, checkSpan, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
 import type { AesCtrStream } from './providers/primitives.ts';
 
 export class AesCtrWasm implements AesCtrStream, KeyOwner {
@@ -18,13 +17,10 @@ export class AesCtrWasm implements AesCtrStream, KeyOwner {
   private left = 0;
 
   constructor(key: Uint8Array, iv: Uint8Array) {
-    const e = aesEngine();
-    if (e === null) throw new Error('AES-CTR: WebAssembly SIMD is unavailable in this runtime');
-    this.e = e;
-    this.rounds = aesRounds(key.length);
-    const roundKeys = expandKey(key);
-    this.roundKeys = bitslicedRoundKeys(roundKeys);
-    roundKeys.fill(0);
+    const k = keyOnEngine('AES-CTR', key);
+    this.e = k.e;
+    this.rounds = k.rounds;
+    this.roundKeys = k.roundKeys;
     checkSpan('AES-CTR IV', iv, 0, 16);
     this.counter.block.set(iv.subarray(0, 16));
   }

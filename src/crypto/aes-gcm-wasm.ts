@@ -10,8 +10,7 @@
  * keeping a partial block's ciphertext and keystream between pieces.
  */
 import { equalAt } from './constant-time.ts';
-import { aesRounds, bitslicedRoundKeys, expandKey } from './aes-key-schedule.ts';
-import { AesEngine, BLOCK_AT, CHUNK, CtrCounter, DATA_AT, aesEngine, checkSpan, type KeyOwner } from './aes-wasm.ts';
+import { AesEngine, BLOCK_AT, CHUNK, CtrCounter, DATA_AT, checkSpan, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
 import type { AesGcmKey } from './providers/primitives.ts';
 
 /** SP 800-38D §5.2.1.1: len(P) ≤ 2^39 - 256 bits. */
@@ -36,14 +35,11 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
   private textLen = 0;
 
   constructor(key: Uint8Array) {
-    const e = aesEngine();
-    if (e === null) throw new Error('AES-GCM: WebAssembly SIMD is unavailable in this runtime');
-    this.e = e;
-    this.rounds = aesRounds(key.length);
-    const roundKeys = expandKey(key);
-    this.roundKeys = bitslicedRoundKeys(roundKeys);
-    roundKeys.fill(0);
-    this.ghashTable = e.ghashKey(this.roundKeys, this.rounds);
+    const k = keyOnEngine('AES-GCM', key);
+    this.e = k.e;
+    this.rounds = k.rounds;
+    this.roundKeys = k.roundKeys;
+    this.ghashTable = k.e.ghashKey(this.roundKeys, this.rounds);
   }
 
   seal(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): void {

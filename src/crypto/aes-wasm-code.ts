@@ -149,21 +149,21 @@ export function ctrBody(keysAt: number, counterAt: number, masksAt: number): Cod
     transpose();
     addRoundKey(null, keysAt);
     f.op(I32_CONST, ...sleb(keysAt + 128)).set(RK);
-    f.get(ROUNDS).set(LEFT);
+    // Rounds 1 .. Nr-1, then the last round (no MixColumns, FIPS 197 §5.1).
+    f.get(ROUNDS).op(I32_CONST, 1, I32_SUB).set(LEFT);
     f.op(LOOP, EMPTY);
     {
       subBytes();
-      f.get(LEFT).op(I32_CONST, 1, I32_SUB).set(LEFT);
-      f.get(LEFT).op(IF, EMPTY);
       shiftRowsMixColumns();
-      f.op(ELSE);
-      for (let i = 0; i < 8; i++) swizzle(s[i]!, s[i]!, shiftRowsMask);
-      f.op(END);
       addRoundKey(RK, 0);
       f.get(RK).op(I32_CONST, ...sleb(128), I32_ADD).set(RK);
+      f.get(LEFT).op(I32_CONST, 1, I32_SUB).set(LEFT);
       f.get(LEFT).op(BR_IF, 0);
     }
     f.op(END);
+    subBytes();
+    for (let i = 0; i < 8; i++) swizzle(s[i]!, s[i]!, shiftRowsMask);
+    addRoundKey(RK, 0);
     transpose();
     // Block k of the group ^= keystream block k: all eight, or (the last group) those with k < n.
     const store = (k: number) => {

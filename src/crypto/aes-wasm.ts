@@ -226,6 +226,17 @@ export function aesEngine(): AesEngine | null {
   return engine;
 }
 
+/** The engine and a key's bitsliced schedule, for a mode's constructor; throws where the engine is unavailable. */
+export function keyOnEngine(mode: string, key: Uint8Array): { e: AesEngine; rounds: number; roundKeys: Uint8Array } {
+  const e = aesEngine();
+  if (e === null) throw new Error(`${mode}: WebAssembly SIMD is unavailable in this runtime`);
+  const rounds = aesRounds(key.length);
+  const expanded = expandKey(key);
+  const roundKeys = bitslicedRoundKeys(expanded);
+  expanded.fill(0);
+  return { e, rounds, roundKeys };
+}
+
 /** Whether AES-CTR and AES-GCM run on WebAssembly here. */
 export function aesWasmAvailable(): boolean {
   return aesEngine() !== null;

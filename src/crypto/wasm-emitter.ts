@@ -5,6 +5,7 @@
  * listings in TypeScript when first used — no build step, no file or network
  * fetch (DESIGN.md, "Crypto providers").
  */
+import { concatBytes } from '../wire/bytes.ts';
 
 /** Bytes of an instruction sequence, a type or a section. */
 export type Code = number[];
@@ -142,15 +143,7 @@ export function moduleBytes(spec: ModuleSpec): Uint8Array {
     section(7, vec(exports)),
     section(10, vec(spec.functions.map((f) => [...uleb(f.body.length), ...f.body]))),
   ];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts.map((p) => Uint8Array.from(p)));
 }
 
 /** The few WebAssembly JS API members used (not in this project's TypeScript lib). */
