@@ -95,8 +95,14 @@ async function main(): Promise<number> {
   return exit.exitStatus ?? 255;
 }
 
+/** Resolves once everything written to stdout so far has gone (a pipe may still queue the last chunks). */
+const stdoutFlushed = (): Promise<void> => new Promise((resolve) => process.stdout.write('', () => resolve()));
+
 main().then(
-  (status) => process.exit(status),
+  async (status) => {
+    await stdoutFlushed();
+    process.exit(status);
+  },
   (e: unknown) => {
     process.stderr.write(`hopssh peer: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(255);
