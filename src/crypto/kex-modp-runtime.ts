@@ -14,6 +14,7 @@
 import { bigintToBytes, bytesToBigint } from '../wire/mpint.ts';
 import { MODP_GROUP_14 } from './modp-groups.ts';
 import { bitLength, modPow } from './modpow.ts';
+import { runtimeModule } from './providers/runtime-module.ts';
 
 /** The subset of node:crypto used here (src/crypto is compiled without @types/node). */
 export interface NodeDiffieHellman {
@@ -27,31 +28,6 @@ export interface NodeCryptoSubset {
 
 function isNodeCryptoSubset(m: unknown): m is NodeCryptoSubset {
   return typeof (m as Partial<NodeCryptoSubset> | undefined)?.createDiffieHellman === 'function';
-}
-
-let nodeCrypto: NodeCryptoSubset | undefined;
-{
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    const builtin = proc?.getBuiltinModule?.('node:crypto');
-    nodeCrypto = isNodeCryptoSubset(builtin) ? builtin : undefined;
-  } catch {
-    nodeCrypto = undefined;
-  }
-  if (nodeCrypto === undefined) {
-    // Runtimes without process.getBuiltinModule (Node < 20.16, some Deno/Bun
-    // versions): import asynchronously without blocking module evaluation; the
-    // provider becomes eligible once it resolves. The specifier is a variable
-    // so that bundlers for the browser do not try to resolve it.
-    const spec = 'node:crypto';
-    import(spec).then(
-      (m: unknown) => {
-        const def = (m as { default?: unknown } | undefined)?.default;
-        nodeCrypto = isNodeCryptoSubset(m) ? m : isNodeCryptoSubset(def) ? def : undefined;
-      },
-      () => undefined,
-    );
-  }
 }
 
 /**
@@ -124,7 +100,8 @@ let checked: { engine: RuntimeModpEngine | undefined; status: RuntimeModpStatus 
  */
 export function runtimeModpEngine(): RuntimeModpEngine | undefined {
   if (checked !== undefined) return checked.engine;
-  const crypto = nodeCrypto;
+  const m = runtimeModule();
+  const crypto = isNodeCryptoSubset(m) ? m : undefined;
   if (crypto === undefined) {
     // Not cached: an asynchronous import may still deliver the module.
     return undefined;

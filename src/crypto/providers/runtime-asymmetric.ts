@@ -12,6 +12,7 @@
  */
 import { fromBase64, toBase64 } from '../../wire/base64.ts';
 import type { AsymmetricProvider, EcdsaCurve } from './asymmetric-primitives.ts';
+import { runtimeModule } from './runtime-module.ts';
 
 /** The subset of node:crypto used here, typed structurally (src is compiled without @types/node). */
 interface KeyObject {
@@ -31,27 +32,15 @@ function isNodeCrypto(m: unknown): m is NodeCrypto {
   return typeof c?.diffieHellman === 'function' && typeof c.sign === 'function' && typeof c.createPrivateKey === 'function';
 }
 
-/**
- * node:crypto through process.getBuiltinModule (Node >= 20.16, Bun, Deno),
- * synchronously; older runtimes get noble for these operations.
- */
-const nodeCrypto: NodeCrypto | undefined = (() => {
-  try {
-    const m = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto');
-    return isNodeCrypto(m) ? m : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-/** Whether node:crypto's public-key functions are loaded here. */
+/** Whether node:crypto's public-key functions are loaded here (runtime-module.ts). */
 export function runtimeAsymmetricLoaded(): boolean {
-  return nodeCrypto !== undefined;
+  return isNodeCrypto(runtimeModule());
 }
 
 function lib(): NodeCrypto {
-  if (!nodeCrypto) throw new Error('node:crypto is not available on this runtime');
-  return nodeCrypto;
+  const m = runtimeModule();
+  if (!isNodeCrypto(m)) throw new Error('node:crypto is not available on this runtime');
+  return m;
 }
 
 /** base64url without padding (RFC 4648 §5), as JWK holds keys (RFC 7518 §6.2.1). */

@@ -19,6 +19,7 @@ import type {
   HmacKey,
   PrimitiveProvider,
 } from './primitives.ts';
+import { runtimeModule, runtimeModuleLoaded, runtimeModuleState, type RuntimeModuleState } from './runtime-module.ts';
 
 /** The part of node:crypto used here, typed structurally so src needs no @types/node. */
 interface NodeCipher {
@@ -38,56 +39,29 @@ interface NodeCrypto {
   createHmac(algorithm: string, key: Uint8Array): NodeHmac;
 }
 
-type LoadState = 'loaded' | 'loading' | 'absent';
+type LoadState = RuntimeModuleState;
 
-let nodeCrypto: NodeCrypto | undefined;
-let state: LoadState = 'loading';
-
-/**
- * Resolves once node:crypto has been loaded or found absent. Synchronous where
- * the runtime offers process.getBuiltinModule (Node >= 20.16, Bun, Deno);
- * otherwise a dynamic import, so a runtime without node:crypto still loads this
- * module. No top-level await: importers stay synchronous (and require()-able).
- */
-export const runtimeLoaded: Promise<void> = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  let builtin: unknown;
-  try {
-    builtin = proc?.getBuiltinModule?.('node:crypto');
-  } catch {
-    builtin = undefined;
-  }
-  if (isNodeCrypto(builtin)) {
-    nodeCrypto = builtin;
-    state = 'loaded';
-    return Promise.resolve();
-  }
-  const specifier = 'node:crypto'; // a variable, so bundlers and tsc leave it alone
-  return import(specifier).then(
-    (m: unknown) => {
-      const def = (m as { default?: unknown }).default;
-      nodeCrypto = isNodeCrypto(m) ? m : isNodeCrypto(def) ? def : undefined;
-      state = nodeCrypto ? 'loaded' : 'absent';
-    },
-    () => {
-      state = 'absent';
-    },
-  );
-})();
+/** Resolves once node:crypto has been loaded or found absent (runtime-module.ts). */
+export const runtimeLoaded: Promise<void> = runtimeModuleLoaded;
 
 function isNodeCrypto(m: unknown): m is NodeCrypto {
   const c = m as Partial<NodeCrypto> | undefined;
   return typeof c?.createCipheriv === 'function' && typeof c.createDecipheriv === 'function' && typeof c.createHmac === 'function';
 }
 
-/** Whether node:crypto is loaded, still loading, or absent on this runtime. */
+/** Whether node:crypto (with the ciphers used here) is loaded, still loading, or absent on this runtime. */
 export function runtimeState(): LoadState {
-  return state;
+  const s = runtimeModuleState();
+  return s === 'loaded' && !isNodeCrypto(runtimeModule()) ? 'absent' : s;
 }
 
+let nodeCrypto: NodeCrypto | undefined;
+
 function lib(): NodeCrypto {
-  if (!nodeCrypto) throw new Error('node:crypto is not available on this runtime');
-  return nodeCrypto;
+  if (nodeCrypto) return nodeCrypto;
+  const m = runtimeModule();
+  if (!isNodeCrypto(m)) throw new Error('node:crypto is not available on this runtime');
+  return (nodeCrypto = m);
 }
 
 const view = (buf: Uint8Array, off: number, len: number): Uint8Array =>
