@@ -188,58 +188,11 @@ describe('ChannelStream and PacketSender', () => {
     return { channel, client, inner: inner!, writes, directWrites, outerClient, outerServer };
   }
 
-  test('a nested transport cuts its writes at packet boundaries within the channel\'s maximum; each goes out as one CHANNEL_DATA', async () => {
-    const { channel, client, inner, writes, outerClient, outerServer } = await nested(32768, 4 * MiB);
-    expect(channel.sendMaxPacket).toBe(32768);
-    const tap = new DataTap(outerClient);
-    const got = createHash('sha256');
-    let n = 0;
-    inner.onMessage = (p) => {
-      got.update(p);
-      n++;
-      return true;
-    };
-    writes.length = 0;
-    // 200 payloads of 30000 bytes in one tick: without cuts they would be one 6 MB write.
-    const sent = createHash('sha256');
-    for (let i = 0; i < 200; i++) {
-      const p = new Uint8Array(30000).fill(i);
-      p[0] = 200; // a message number for the upper layers
-      sent.update(p);
-      client.send(p);
-    }
-    await new Promise<void>((resolve) => {
-      const check = (): void => (n === 200 ? resolve() : void setTimeout(check, 5));
-      check();
-    });
-    expect(got.digest('hex')).toBe(sent.digest('hex'));
-    expect(Math.max(...writes)).toBeLessThanOrEqual(32768);
-    expect(writes.length).toBe(200); // one 30 KB packet per 32 KiB write
-    const b = tap.bulk;
-    expect(b.split).toBe(0);
-    expect(b.messages).toBe(200);
-    outerClient.close();
-    outerServer.close();
-  });
-
-  test('a whole write waits for the window rather than being cut where it ends', async () => {
-    // A window of 64 KiB: the third 30 KB packet does not fit beside two others until the window is adjusted.
-    const { client, inner, outerClient, outerServer } = await nested(32768, 64 * 1024);
-    const tap = new DataTap(outerClient);
-    let n = 0;
-    inner.onMessage = () => void n++;
-    for (let i = 0; i < 40; i++) client.send(new Uint8Array(30000).fill(200));
-    await new Promise<void>((resolve) => {
-      const check = (): void => (n === 40 ? resolve() : void setTimeout(check, 5));
-      check();
-    });
-    expect(tap.bulk.split).toBe(0);
-    outerClient.close();
-    outerServer.close();
-  });
-
-  /** Sends `count` payloads of `size` bytes (each its own fill) in one tick; resolves when the inner server has them all, in order. */
-  async function sendAll(client: ClientTransport, inner: ServerTransport, count: number, size: number): Promise<void> {
+  /**
+   * Sends `count` payloads of `size` bytes (each its own fill), waiting for drain when the transport pushes back
+   * (as a channel would) unless `oneTick`; resolves when the inner server has them all, in order.
+   */
+  async function sendAll(client: ClientTransport, inner: ServerTransport, count: number, size: number, oneTick = false): Promise<void> {
     const sent = createHash('sha256');
     const got = createHash('sha256');
     let n = 0;
@@ -253,7 +206,7 @@ describe('ChannelStream and PacketSender', () => {
       p[0] = 200; // a message number for the upper layers
       sent.update(p);
       // As a channel would: wait for drain when the transport pushes back.
-      if (!client.writable) await new Promise<void>((resolve) => (client.onDrain = resolve));
+      if (!oneTick && !client.writable) await new Promise<void>((resolve) => (client.onDrain = resolve));
       client.send(p);
     }
     await new Promise<void>((resolve) => {
@@ -262,6 +215,32 @@ describe('ChannelStream and PacketSender', () => {
     });
     expect(got.digest('hex')).toBe(sent.digest('hex'));
   }
+
+  test('a nested transport cuts its writes at packet boundaries within the channel\'s maximum; each goes out as one CHANNEL_DATA', async () => {
+    const { channel, client, inner, writes, outerClient, outerServer } = await nested(32768, 4 * MiB);
+    expect(channel.sendMaxPacket).toBe(32768);
+    const tap = new DataTap(outerClient);
+    writes.length = 0;
+    // 200 payloads of 30000 bytes in one tick: without cuts they would be one 6 MB write.
+    await sendAll(client, inner, 200, 30000, true);
+    expect(Math.max(...writes)).toBeLessThanOrEqual(32768);
+    expect(writes.length).toBe(200); // one 30 KB packet per 32 KiB write
+    const b = tap.bulk;
+    expect(b.split).toBe(0);
+    expect(b.messages).toBe(200);
+    outerClient.close();
+    outerServer.close();
+  });
+
+  test('a whole write waits for the window rather than being cut where it ends', async () => {
+    // A window of 64 KiB: the third 30 KB packet does not fit beside two others until the window is adjusted.
+    const { client, inner, outerClient, outerServer } = await nested(32768, 64 * 1024);
+    const tap = new DataTap(outerClient);
+    await sendAll(client, inner, 40, 30000, true);
+    expect(tap.bulk.split).toBe(0);
+    outerClient.close();
+    outerServer.close();
+  });
 
   test('headroom: with the window open, each packet is sealed inside the outer CHANNEL_DATA (no write of its own)', async () => {
     const { client, inner, writes, directWrites, outerClient, outerServer } = await nested(32768, 16 * MiB, true);
