@@ -122,13 +122,23 @@ export function terminalPrompter(env: NodeJS.ProcessEnv): Prompter {
   const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
   const useAskpass =
     require === 'force' || (require === 'prefer' && Boolean(env.SSH_ASKPASS || display)) || (require !== 'never' && !terminal && display && Boolean(env.SSH_ASKPASS));
+  // One question at a time: hops of a chain prepare concurrently (jump/chain.ts loads the next hop's
+  // keys while this one logs in), and two questions on one terminal would interleave.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn =
+    (ask: (prompt: string) => Promise<string | undefined>) =>
+    (prompt: string): Promise<string | undefined> => {
+      const answer = turn.then(() => ask(prompt));
+      turn = answer.catch(() => undefined);
+      return answer;
+    };
   if (useAskpass) {
-    const ask = (prompt: string): Promise<string | undefined> => askpass(program, prompt);
+    const ask = inTurn((prompt) => askpass(program, prompt));
     return { interactive: true, secret: ask, line: ask };
   }
   return {
     interactive: terminal,
-    secret: (prompt) => askTerminal(prompt, false),
-    line: (prompt) => askTerminal(prompt, true),
+    secret: inTurn((prompt) => askTerminal(prompt, false)),
+    line: inTurn((prompt) => askTerminal(prompt, true)),
   };
 }
