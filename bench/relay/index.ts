@@ -23,6 +23,11 @@
  *                     library, its RSS traced (0 skips it)         default 1G
  *   --source          run hopssh from TypeScript through tsx (as bin/hopssh.js in a clone without
  *                     a build) instead of compiled by tsc first (build.ts)
+ *   --profile         after the timed runs of each case, one more transfer per route, cipher and direction
+ *                     for hopssh's library (and hopssh-noble when selected) under node --cpu-prof (never timed);
+ *                     the relay's self time by category (node:crypto, hopssh's crypto, GC, socket/pipe I/O,
+ *                     hopssh's protocol code, other, idle; profile-categories.ts) at 0, 1 and 2 hops and
+ *                     what each added hop costs, as a section of relay.md and `profiles` in relay.json
  *   --no-write        print only; do not write bench/results/relay.{json,md}
  * The full run of the issue: --size 1G --jump-ciphers chacha20-poly1305,aes128-gcm,aes256-gcm,aes128-ctr
  * (any smaller setting labels the results "reduced"); it would take about 4 hours on this machine
@@ -56,7 +61,8 @@ import { startHosts, type CipherCase, type Hosts, type Route } from './hosts.ts'
 import { runMeasured, type RunMeasure } from './measure.ts';
 import { parseOptions, type Direction, type Options } from './options.ts';
 import { isLibrary, peerArgv, unsupported, type PeerName } from './peers.ts';
-import { writeReport, type Meta, type RssCheck, type SetupSample, type TransferSample } from './report.ts';
+import { PROFILED_PEERS, profileDir, readProfiles } from './profile.ts';
+import { writeReport, type Meta, type ProfileSample, type RssCheck, type SetupSample, type TransferSample } from './report.ts';
 
 if (process.argv[2] === '--render') {
   // Re-renders relay.md from a run's JSON (the text of the report changed, not the measurement).
@@ -65,8 +71,10 @@ if (process.argv[2] === '--render') {
     transfers: TransferSample[];
     rssCheck: RssCheck | undefined;
     skipped: Record<string, string>;
+    profiles?: ProfileSample[];
   };
-  writeFileSync(join('bench', 'results', 'relay.md'), writeReport(saved, parseOptions(saved.argv), saved.setups, saved.transfers, saved.rssCheck, new Map(Object.entries(saved.skipped))));
+  const md = writeReport(saved, parseOptions(saved.argv), saved.setups, saved.transfers, saved.rssCheck, new Map(Object.entries(saved.skipped)), saved.profiles ?? []);
+  writeFileSync(join('bench', 'results', 'relay.md'), md);
   console.log('wrote bench/results/relay.md');
   process.exit(0);
 }
@@ -87,6 +95,8 @@ interface LibraryReport {
   implementation: string;
   rssTrace?: [number, number][];
   peakRss?: number;
+  /** hopssh-peer.ts: exec request to exit status, µs on process.hrtime's clock. */
+  relayUs?: [number, number];
 }
 
 const env = cliEnv();
@@ -100,12 +110,12 @@ async function runPeer(
   cipher: CipherCase,
   data: 'none' | Direction,
   bytes: number,
-  rssTrace = false,
+  extra: { rssTrace?: boolean; cpuProf?: string } = {},
 ): Promise<{ m: RunMeasure; report: LibraryReport | undefined }> {
   const report = join(hosts.dir, `report-${counter++}.json`);
   const file = data === 'none' ? '' : hosts.dataFile(bytes);
   const command = data === 'none' ? 'true' : data === 'down' ? `cat ${file}` : `cmp - ${file}`;
-  const argv = peerArgv(hosts, build, { peer, route, cipher, command, mode: data === 'none' ? 'setup' : 'stdio', report, rssTrace });
+  const argv = peerArgv(hosts, build, { peer, route, cipher, command, mode: data === 'none' ? 'setup' : 'stdio', report, ...extra });
   const m = await runMeasured({
     netns: hosts.clientNetns,
     argv,
@@ -146,6 +156,7 @@ const hosts = await startHosts();
 meta.user = hosts.user;
 const setups: SetupSample[] = [];
 const transfers: TransferSample[] = [];
+const profiles: ProfileSample[] = [];
 let rssCheck: RssCheck | undefined;
 /** Peer and case → why it was not run. */
 const skipped = new Map<string, string>();
@@ -216,6 +227,17 @@ try {
             );
           }
         }
+        // --profile: after the timed runs, so the profiler never touches their numbers.
+        for (const peer of opts.profile ? runs(route, cipher, 0).filter((p) => PROFILED_PEERS.includes(p)) : []) {
+          const cpuProf = profileDir(hosts.dir, counter);
+          const { m, report } = await runPeer(hosts, peer, route, cipher, dir, opts.size, { cpuProf });
+          if (report?.relayUs === undefined) throw new Error(`${peer} reported no relay window for its profile`);
+          const p = readProfiles(cpuProf, report.relayUs);
+          const mbPerSec = m.transferBytes / 1e6 / m.transfer;
+          profiles.push({ route: route.label, hops: route.hops, jumpServer: route.jumpServer, cipher: cipher.name, dir, peer, bytes: opts.size, mbPerSec, cpu: m.cpu, ...p });
+          const busy = 1 - p.us.idle / p.wallUs;
+          console.log(`${route.label.padEnd(22)} ${cipher.name.padEnd(18)} ${dir.padEnd(4)} ${peer.padEnd(14)} ${mbPerSec.toFixed(0).padStart(5)} MB/s  profiled: ${(busy * 100).toFixed(0)}% busy, top ${p.top.filter((f) => f.category !== 'idle').slice(0, 3).map((f) => `${f.name} ${((f.us / p.wallUs) * 100).toFixed(0)}%`).join(', ')}`);
+        }
       }
     }
   }
@@ -225,7 +247,7 @@ try {
     const cipher = opts.ciphers.find((c) => c.name === 'aes128-gcm') ?? opts.ciphers[0]!;
     const memRuns: RssCheck['runs'] = [];
     for (const dir of ['down', 'up'] as const) {
-      const { m, report } = await runPeer(hosts, 'hopssh', route, cipher, dir, opts.rssSize, true);
+      const { m, report } = await runPeer(hosts, 'hopssh', route, cipher, dir, opts.rssSize, { rssTrace: true });
       memRuns.push({ dir, peakRssTree: m.peakRss, peakRssProcess: report!.peakRss!, trace: report!.rssTrace!, mbPerSec: m.transferBytes / 1e6 / m.transfer, processes: m.processes });
       console.log(`memory check ${dir}: ${opts.rssSize} B through ${route.label}, peak RSS ${(report!.peakRss! / 2 ** 20).toFixed(1)} MiB (process), ${(m.peakRss / 2 ** 20).toFixed(1)} MiB (tree)`);
     }
@@ -237,11 +259,11 @@ try {
 meta.loadAtEnd = round(loadavg()[0]!, 2);
 meta.seconds = Math.round((Date.now() - started) / 1000);
 
-const md = writeReport(meta, opts, setups, transfers, rssCheck, skipped);
+const md = writeReport(meta, opts, setups, transfers, rssCheck, skipped, profiles);
 console.log('\n' + md);
 if (opts.write) {
   mkdirSync(join('bench', 'results'), { recursive: true });
-  writeFileSync(join('bench', 'results', 'relay.json'), JSON.stringify({ ...meta, reduced: opts.reduced, skipped: Object.fromEntries(skipped), setups, transfers, rssCheck }, null, 2) + '\n');
+  writeFileSync(join('bench', 'results', 'relay.json'), JSON.stringify({ ...meta, reduced: opts.reduced, skipped: Object.fromEntries(skipped), setups, transfers, rssCheck, ...(opts.profile && { profiles }) }, null, 2) + '\n');
   writeFileSync(join('bench', 'results', 'relay.md'), md);
   console.log('wrote bench/results/relay.json and relay.md');
 } else console.log('(--no-write: results not written)');

@@ -28,6 +28,8 @@ export interface Options {
   write: boolean;
   /** Run hopssh from TypeScript through tsx instead of compiled. */
   source: boolean;
+  /** After the timed runs, one run per case of each hopssh library peer under --cpu-prof (profile.ts). */
+  profile: boolean;
   /** True unless every dimension is at the issue's full setting (1 GiB, 3 reps, everything). */
   reduced: boolean;
 }
@@ -60,20 +62,20 @@ function ciphers(value: string | undefined): CipherCase[] | undefined {
 }
 
 const FLAGS = ['size', 'reps', 'setup-reps', 'peers', 'ciphers', 'hops', 'dirs', 'jumps', 'jump-ciphers', 'rss-size'];
+/** Flags without a value. */
+const SWITCHES = ['--source', '--no-write', '--profile'];
 
 export function parseOptions(argv: readonly string[]): Options {
   const v = new Map<string, string>();
-  let write = true;
-  let source = false;
+  const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--no-write' || a === '--source') {
-      if (a === '--no-write') write = false;
-      else source = true;
+    if (SWITCHES.includes(a)) {
+      switches.add(a);
       continue;
     }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !FLAGS.includes(m[1]!)) throw new RangeError(`unknown argument ${JSON.stringify(a)} (flags: ${FLAGS.map((f) => `--${f}`).join(' ')} --source --no-write)`);
+    if (!m || !FLAGS.includes(m[1]!)) throw new RangeError(`unknown argument ${JSON.stringify(a)} (flags: ${FLAGS.map((f) => `--${f}`).join(' ')} ${SWITCHES.join(' ')})`);
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new RangeError(`--${m[1]} needs a value`);
     v.set(m[1]!, value);
@@ -95,8 +97,9 @@ export function parseOptions(argv: readonly string[]): Options {
     jumps: list(v.get('jumps'), ['sshd', 'hopssh'] as const, 'jump server') ?? ['sshd', 'hopssh'],
     jumpCiphers: (ciphers(v.get('jump-ciphers')) ?? all.filter((c) => DEFAULTS.jumpCiphers.includes(c.name))).filter((c) => all.includes(c)),
     rssSize: v.has('rss-size') ? parseSize(v.get('rss-size')!) : DEFAULTS.rssSize,
-    write,
-    source,
+    write: !switches.has('--no-write'),
+    source: switches.has('--source'),
+    profile: switches.has('--profile'),
     reduced: true,
   };
   if (o.size < 4 << 20) throw new RangeError('--size must be at least 4M (the upload timing skips the first 1 MiB)');

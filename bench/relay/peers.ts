@@ -24,6 +24,7 @@ import { HOPSSH_BIN } from '../../test/helpers/hopssh-cli.ts';
 import type { HopsshBuild } from './build.ts';
 import { HOST_KEY_ALGORITHM, KEX, type CipherCase, type Hosts, type Route } from './hosts.ts';
 import type { PeerSpec } from './peer-spec.ts';
+import { cpuProfArgs } from './profile.ts';
 
 export const PEER_NAMES = ['ssh', 'ssh2-native', 'ssh2-js', 'hopssh', 'hopssh-noble', 'hopssh-program'] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
@@ -71,6 +72,8 @@ export interface PeerRun {
   /** For library peers: where they write their report. */
   report: string;
   rssTrace?: boolean;
+  /** hopssh library peers: profile the run (node --cpu-prof) into this directory (profile.ts). */
+  cpuProf?: string;
 }
 
 /** The argv that runs `r.peer` for one transfer or setup; hopssh from `build`, or through tsx from source without one. */
@@ -104,8 +107,8 @@ export function peerArgv(hosts: Hosts, build: HopsshBuild | undefined, r: PeerRu
     case 'hopssh':
     case 'hopssh-noble': {
       const json = JSON.stringify(r.peer === 'hopssh' ? spec : { ...spec, crypto: 'noble' });
-      // RELAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p': node options for each library-peer run, for finding where the time goes.
-      const prof = process.env.RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+      // RELAY_NODE_ARGS='--trace-gc …': node options for every hopssh library-peer run (--profile profiles one run per case).
+      const prof = [...(r.cpuProf ? cpuProfArgs(r.cpuProf) : []), ...(process.env.RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
       return build ? [process.execPath, ...prof, build.libraryPeer, json] : [process.execPath, ...prof, '--import', TSX, HOPSSH_PEER, json];
     }
   }

@@ -4,6 +4,8 @@ import { FULL, type Direction, type Options } from './options.ts';
 import { PEER_LABELS, isLibrary, type PeerName } from './peers.ts';
 import type { BenchEnvironment } from '../lib/environment.ts';
 import { fmtSpread, median, spread } from '../lib/stats.ts';
+import { CATEGORIES, CATEGORY_LABELS, type CategoryTimes } from './profile-categories.ts';
+import { CPU_PROF_INTERVAL_US } from './profile.ts';
 
 export interface Meta extends BenchEnvironment {
   kernel: string;
@@ -60,6 +62,14 @@ export interface RssCheck {
   }[];
 }
 
+/** --profile: one profiled transfer (profile.ts), its self time by category within the relay window; cpu as a timed run's. */
+export interface ProfileSample extends CategoryTimes, Pick<TransferSample, 'route' | 'hops' | 'jumpServer' | 'cipher' | 'dir' | 'peer' | 'bytes' | 'cpu'> {
+  /** The profiled run's rate (the profiler slows it: the timed runs are the measurement). */
+  mbPerSec: number;
+  /** Threads that wrote a profile (1: everything on the main thread). */
+  threads: number;
+}
+
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
@@ -85,6 +95,7 @@ export function writeReport(
   transfers: readonly TransferSample[],
   rss: RssCheck | undefined,
   skipped: ReadonlyMap<string, string>,
+  profiles: readonly ProfileSample[] = [],
 ): string {
   const peers = opts.peers;
   const ratios = RATIOS.filter(([a, b]) => peers.includes(a) && peers.includes(b));
@@ -172,7 +183,7 @@ export function writeReport(
     const xs = setupOf(route, peer);
     return xs.length ? median(xs.map((s) => s.cpu)) : 0;
   };
-  const cpuPerGiB = (t: TransferSample): number => Math.max(0, t.cpu - setupCpu(t.route, t.peer)) / (t.bytes / GiB);
+  const cpuPerGiB = (t: Pick<TransferSample, 'cpu' | 'route' | 'peer' | 'bytes'>): number => Math.max(0, t.cpu - setupCpu(t.route, t.peer)) / (t.bytes / GiB);
   const combos = [...new Map(transfers.map((t) => [`${t.route}\0${t.cipher}`, [t.route, t.cipher] as const])).values()];
 
   for (const dir of opts.dirs) {
@@ -233,8 +244,82 @@ export function writeReport(
     md.push(...table(['dir', 'peak RSS, process', 'peak RSS, tree', 'connected', '¼', '½', '¾', 'end', 'MB/s'], rows, 1), '');
   }
 
+  if (profiles.length > 0) md.push(...profileSection(profiles, cpuPerGiB));
+
   if (skipped.size > 0) md.push('Not run (blank cells):', '', ...[...skipped].map(([what, why]) => `- ${what}: ${why}.`), '');
   if (peers.some(isLibrary)) md.push('Raw samples (every run, with wall times and process lists): `bench/results/relay.json`.', '');
   return md.join('\n');
 }
 
+
+const signed = (x: number): string => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(0)}`;
+
+/**
+ * --profile: per peer, cipher and direction, the relay's time by category at
+ * 0, 1 and 2 hops, and what each added hop costs (every hop runs the same
+ * code, so the difference is one layer's cost).
+ */
+function profileSection(profiles: readonly ProfileSample[], cpuPerGiB: (p: ProfileSample) => number): string[] {
+  const md: string[] = [
+    `## Where hopssh's time goes: CPU profile per layer (--profile)`,
+    '',
+    `One more transfer per case after the timed ones, under \`node --cpu-prof\` (a sample every ${CPU_PROF_INTERVAL_US} µs), of the relay only (exec request to exit status).`,
+    'Self time of the main thread by what was on top of its stack (bench/relay/profile-categories.ts): node:crypto = node\'s crypto internals',
+    '(Cipheriv contexts, update/final, AAD and tags); hopssh crypto = src/crypto, its WebAssembly and @noble/*; GC = V8\'s collector;',
+    'socket/pipe I/O = node:net and stream internals (writeBuffer, onStreamRead); hopssh protocol = the rest of src/ (wire, io, transport,',
+    'channel, jump); other = the peer\'s relay loop, events, timers, native code with no JavaScript on the stack; idle = waiting in the event loop.',
+    'Cells: % of the relay\'s wall time · ms per GiB relayed. busy = everything but idle (wall time with work on the stack: on a loaded machine',
+    'it includes time the OS kept the thread waiting); CPU = the process tree\'s CPU measured from outside, beyond setup, ms per GiB (it also',
+    'counts V8\'s helper threads: concurrent GC, compilers). Every hop runs the same code, so a row "+ hop n" — the route one hop shorter',
+    'subtracted, ms per GiB — is what that layer costs. One run per case: noisy; MB/s is the profiled run\'s (the profiler slows it).',
+    '',
+  ];
+    const busyUs = (p: ProfileSample): number => p.wallUs - p.us.idle;
+  const msPerGiB = (us: number, p: ProfileSample): number => us / 1000 / (p.bytes / GiB);
+  const cols = (p: ProfileSample): string[] => [
+    p.mbPerSec.toFixed(0),
+    ...CATEGORIES.map((c) => `${((p.us[c] / p.wallUs) * 100).toFixed(0)}% · ${msPerGiB(p.us[c], p).toFixed(0)}`),
+    `${((busyUs(p) / p.wallUs) * 100).toFixed(0)}% · ${msPerGiB(busyUs(p), p).toFixed(0)}`,
+    (cpuPerGiB(p) * 1000).toFixed(0),
+  ];
+  const delta = (a: ProfileSample, b: ProfileSample): string[] => [
+    '',
+    ...CATEGORIES.map((c) => signed(msPerGiB(a.us[c], a) - msPerGiB(b.us[c], b))),
+    signed(msPerGiB(busyUs(a), a) - msPerGiB(busyUs(b), b)),
+    signed((cpuPerGiB(a) - cpuPerGiB(b)) * 1000),
+  ];
+  const head = ['cipher', 'dir', 'route', 'MB/s', ...CATEGORIES.map((c) => CATEGORY_LABELS[c]), 'busy', 'CPU'];
+  for (const peer of [...new Set(profiles.map((p) => p.peer))]) {
+    const mine = profiles.filter((p) => p.peer === peer);
+    const rows: string[][] = [];
+    for (const key of [...new Set(mine.map((p) => `${p.cipher}\0${p.dir}`))]) {
+      const [cipher, dir] = key.split('\0') as [string, Direction];
+      const at = (hops: number, server: JumpServer): ProfileSample | undefined =>
+        mine.find((p) => p.cipher === cipher && p.dir === dir && p.hops === hops && (hops === 0 || p.jumpServer === server));
+      const zero = at(0, 'sshd');
+      if (zero) rows.push([cipher, dir, zero.route, ...cols(zero)]);
+      for (const server of ['sshd', 'hopssh'] as const) {
+        const chain = [zero, at(1, server), at(2, server)];
+        for (const p of chain.slice(1)) if (p) rows.push([cipher, dir, p.route, ...cols(p)]);
+        for (let h = 1; h <= 2; h++) {
+          const [a, b] = [chain[h], chain[h - 1]];
+          if (a && b) rows.push([cipher, dir, `+ hop ${h}${server === 'sshd' ? '' : ' (hopssh server)'}`, ...delta(a, b)]);
+        }
+      }
+    }
+    md.push(`### ${PEER_LABELS[peer]}`, '', ...table(head, rows, 3), '');
+    const deepest = Math.max(...mine.map((p) => p.hops));
+    md.push(`Largest self time at ${deepest} hop${deepest === 1 ? '' : 's'} (% of wall; every function in \`profiles[].top\` of relay.json):`, '');
+    for (const p of mine.filter((x) => x.hops === deepest)) {
+      // (idle) has its column; "(garbage collector)", "(program)" name themselves.
+      const top = p.top
+        .filter((f) => f.category !== 'idle')
+        .slice(0, 5)
+        .map((f) => `${f.name}${f.name.startsWith('(') ? '' : ` (${CATEGORY_LABELS[f.category]})`} ${((f.us / p.wallUs) * 100).toFixed(0)}%`);
+      md.push(`- ${p.route}, ${p.cipher} ${p.dir}: ${top.join(', ')}`);
+    }
+    if (mine.some((p) => p.threads > 1)) md.push('', 'Some runs profiled more than one thread: their categories sum over threads (over 100% of wall).');
+    md.push('');
+  }
+  return md;
+}
