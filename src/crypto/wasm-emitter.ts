@@ -1,9 +1,9 @@
 /**
  * A small WebAssembly binary emitter (WebAssembly Core Specification 2.0,
  * binary format §5): hopssh's WebAssembly modules (poly1305-wasm.ts,
- * aes-wasm-code.ts, ghash-wasm-code.ts) are assembled from instruction
- * listings in TypeScript when first used — no build step, no file or network
- * fetch (DESIGN.md, "Crypto providers").
+ * aes-wasm-code.ts, ghash-wasm-code.ts, sha2-wasm-code.ts) are assembled
+ * from instruction listings in TypeScript when first used — no build step,
+ * no file or network fetch (DESIGN.md, "Crypto providers").
  */
 import { concatBytes } from '../wire/bytes.ts';
 
@@ -19,8 +19,8 @@ export const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
 export const I32_LOAD = 0x28, I64_LOAD = 0x29, I64_LOAD32_U = 0x35, I32_STORE = 0x36, I64_STORE = 0x37, I64_STORE32 = 0x3e;
 export const I32_CONST = 0x41, I64_CONST = 0x42;
 export const I32_EQZ = 0x45, I32_NE = 0x47, I32_LT_S = 0x48, I32_LT_U = 0x49, I32_GT_S = 0x4a, I32_LE_S = 0x4c, I32_GE_S = 0x4e, I32_GE_U = 0x4f;
-export const I32_ADD = 0x6a, I32_SUB = 0x6b;
-export const I64_ADD = 0x7c, I64_MUL = 0x7e, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85, I64_SHL = 0x86, I64_SHR_U = 0x88;
+export const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73, I32_SHR_U = 0x76, I32_ROTR = 0x78;
+export const I64_ADD = 0x7c, I64_MUL = 0x7e, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85, I64_SHL = 0x86, I64_SHR_U = 0x88, I64_ROTR = 0x8a;
 export const I64_EXTEND_I32_U = 0xad;
 
 /** The SIMD prefix; each vector instruction is 0xfd then its opcode as unsigned LEB128 (§5.4.8). */

@@ -2,7 +2,9 @@
  * The portable provider, named `noble` (the `crypto: 'noble'` option): no
  * runtime crypto, so it runs everywhere and is the reference the runtime
  * provider is checked against (DESIGN.md, "Crypto providers"). ChaCha20 and
- * HMAC are JavaScript from @noble/ciphers and @noble/hashes. AES-CTR and
+ * HMAC-SHA-1 are JavaScript from @noble/ciphers and @noble/hashes.
+ * HMAC-SHA-256/512 run on hopssh's WebAssembly SHA-2 where WebAssembly runs
+ * (sha2-wasm-hmac.ts), elsewhere on @noble/hashes (NobleHmac). AES-CTR and
  * AES-GCM run on hopssh's WebAssembly AES where WebAssembly SIMD is available
  * (aes-ctr-wasm.ts, aes-gcm-wasm.ts: bitsliced AES and multiply-based GHASH,
  * constant time, several times noble's speed: bench/results/cipher.md);
@@ -24,6 +26,8 @@ import { equalAt } from '../constant-time.ts';
 import { AesCtrWasm } from '../aes-ctr-wasm.ts';
 import { AesGcmWasm } from '../aes-gcm-wasm.ts';
 import { aesWasmAvailable } from '../aes-wasm.ts';
+import { HmacSha2Wasm } from '../sha2-wasm-hmac.ts';
+import { sha2WasmAvailable } from '../sha2-wasm.ts';
 import type {
   AesCtrStream,
   AesGcmKey,
@@ -238,8 +242,8 @@ const HASH_FNS = { sha1, sha256, sha512 } as const;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- noble's own type parameter
 type NobleHmacState = _HMAC<any>;
 
-/** RFC 2104 HMAC. The keyed inner/outer state is computed once and cloned per message. */
-class NobleHmac implements HmacKey {
+/** RFC 2104 HMAC on @noble/hashes. The keyed inner/outer state is computed once and cloned per message. */
+export class NobleHmac implements HmacKey {
   readonly length: number;
   private readonly keyed: NobleHmacState;
   private readonly work: NobleHmacState;
@@ -277,5 +281,5 @@ export const nobleProvider: PrimitiveProvider = {
   aesCtr: (key, iv) => (aesWasmAvailable() ? new AesCtrWasm(key, iv) : new NobleAesCtr(key, iv)),
   aesGcm: (key) => (aesWasmAvailable() ? new AesGcmWasm(key) : new NobleAesGcm(key)),
   chacha20: (key) => new NobleChaCha20(key),
-  hmac: (hash, key) => new NobleHmac(hash, key),
+  hmac: (hash, key) => (hash !== 'sha1' && sha2WasmAvailable() ? new HmacSha2Wasm(hash, key) : new NobleHmac(hash, key)),
 };
