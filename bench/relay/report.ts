@@ -315,7 +315,7 @@ function profileSection(profiles: readonly ProfileSample[], cpuPerGiB: (p: Profi
       const top = p.top
         .filter((f) => f.category !== 'idle')
         .slice(0, 5)
-        .map((f) => `${f.name}${f.name.startsWith('(') ? '' : ` (${CATEGORY_LABELS[f.category]})`} ${((f.us / p.wallUs) * 100).toFixed(0)}%`);
+        .map((f) => `${f.name}${f.url === '' && f.name.startsWith('(') ? '' : ` (${CATEGORY_LABELS[f.category]})`} ${((f.us / p.wallUs) * 100).toFixed(0)}%`);
       md.push(`- ${p.route}, ${p.cipher} ${p.dir}: ${top.join(', ')}`);
     }
     if (mine.some((p) => p.threads > 1)) md.push('', 'Some runs profiled more than one thread: their categories sum over threads (over 100% of wall).');
