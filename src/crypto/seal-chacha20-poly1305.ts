@@ -10,6 +10,8 @@
  * - The 16-byte tag is Poly1305 over encrypted length ‖ ciphertext.
  * Poly1305 is hopssh's own (poly1305.ts: WebAssembly, or plain JS where that
  * is unavailable) for every ChaCha20 provider: node:crypto does not expose it.
+ * The two single blocks (K_1's and K_2's block 0) are hopssh's own too
+ * (chacha20-block.ts): the provider's stream is created once per packet, at block 1.
  */
 import { readUint32, writeUint32 } from '../wire/bytes.ts';
 import { equalAt } from './constant-time.ts';
@@ -17,36 +19,44 @@ import { createPoly1305, type Poly1305 } from './poly1305.ts';
 import { MacError } from './errors.ts';
 import { usedAfterDispose } from './disposed.ts';
 import { PacketPieces } from './packet-pieces.ts';
+import { ChaCha20Block } from './chacha20-block.ts';
 import type { ChaCha20Stream, PrimitiveProvider } from './providers/primitives.ts';
 import type { PacketOpener, PacketSealer } from './types.ts';
 
 const NAME = 'chacha20-poly1305@openssh.com';
 const TAG = 16;
 
-/** One direction's state: the K_2 (main) and K_1 (header) streams and scratch buffers. */
+/** One direction's state: the K_2 stream (main) and block 0 of K_2 and K_1 (header), scratch buffers. */
 class ChaChaPolyCore {
   readonly main: ChaCha20Stream;
-  readonly header: ChaCha20Stream;
+  private readonly mainBlock: ChaCha20Block;
+  private readonly header: ChaCha20Block;
   readonly nonce = new Uint8Array(12);
-  /** One ChaCha20 block of K_2 keystream; the first 32 bytes key Poly1305. */
-  readonly polyKey = new Uint8Array(64);
+  /** The first 32 bytes of K_2's block 0: the Poly1305 key. */
+  readonly polyKey = new Uint8Array(32);
   readonly tag = new Uint8Array(TAG);
   readonly length = new Uint8Array(4);
 
   constructor(p: PrimitiveProvider, key: Uint8Array, readonly mac: Poly1305) {
     this.main = p.chacha20!(key.subarray(0, 32));
-    this.header = p.chacha20!(key.subarray(32, 64));
+    this.mainBlock = new ChaCha20Block(key.subarray(0, 32));
+    this.header = new ChaCha20Block(key.subarray(32, 64));
+  }
+
+  /** XORs K_1's block 0 for the current seq into the 4 bytes at `buf[off]` (packet_length). */
+  cryptLength(buf: Uint8Array, off: number): void {
+    this.header.xor(this.nonce, 0, buf, off, 4);
   }
 
   setSeq(seq: number): void {
     writeUint32(this.nonce, 8, seq >>> 0);
   }
 
-  /** Positions K_2 at block 0, takes the Poly1305 key; the stream is left at block 1. */
+  /** Takes the Poly1305 key from K_2's block 0 and positions the K_2 stream at block 1. */
   startMain(): void {
     this.polyKey.fill(0);
-    this.main.reset(this.nonce, 0);
-    this.main.update(this.polyKey, 0, 64);
+    this.mainBlock.xor(this.nonce, 0, this.polyKey, 0, 32);
+    this.main.reset(this.nonce, 1);
   }
 
   /** Poly1305 over `buf[off .. off+n)` into `this.tag`. */
@@ -60,6 +70,7 @@ class ChaChaPolyCore {
 
   dispose(): void {
     this.main.dispose();
+    this.mainBlock.dispose();
     this.header.dispose();
     this.mac.dispose();
     this.polyKey.fill(0);
@@ -85,8 +96,7 @@ export class ChaChaPolySealer implements PacketSealer {
     if (this.disposed) throw usedAfterDispose(this.description);
     const c = this.core;
     c.setSeq(seq);
-    c.header.reset(c.nonce, 0);
-    c.header.update(buf, off, 4);
+    c.cryptLength(buf, off);
     c.startMain();
     c.main.update(buf, off + 4, len - 4);
     c.authenticate(buf, off, len);
@@ -123,8 +133,7 @@ export class ChaChaPolyOpener implements PacketOpener {
     const l = c.length;
     for (let i = 0; i < 4; i++) l[i] = buf[off + i] ?? 0;
     c.setSeq(seq);
-    c.header.reset(c.nonce, 0);
-    c.header.update(l, 0, 4);
+    c.cryptLength(l, 0);
     return readUint32(l, 0);
   }
 
