@@ -1,15 +1,20 @@
 /**
  * Sealing and opening 32 KiB packets per cipher and provider (benny).
- * AES-CTR runs with hmac-sha2-256-etm@openssh.com. The portable provider
- * (`noble`) runs AES on hopssh's WebAssembly AES; "noble-js" is the same
- * provider with @noble/ciphers' AES instead (what it used before, and still
- * uses without WebAssembly), timed in the same run. Before anything is timed,
- * every provider's output is cross-checked byte for byte (noble's style).
+ * AES-CTR runs with hmac-sha2-256-etm@openssh.com (and aes128-ctr with
+ * hmac-sha2-512-etm too). The portable provider (`noble`) runs AES on
+ * hopssh's WebAssembly AES and HMAC-SHA-256/512 on its WebAssembly SHA-2;
+ * "noble-js" is the same provider with @noble/ciphers' AES and @noble/hashes'
+ * HMAC instead (what it uses without WebAssembly), and "noble-hashes" the
+ * same provider with only its HMAC on @noble/hashes (its HMAC before), all
+ * timed in the same run; the AES and HMAC primitives alone follow. Before
+ * anything is timed, every provider's output is cross-checked byte for byte
+ * (noble's style).
  * Both operations include writing the packet into the working buffer (the
  * codec writes the payload once; a received packet is already in place, so
  * open pays one extra 32 KiB copy that sealing in place would not).
  *
  * Run: npm run bench:cipher  → bench/results/cipher.json and cipher.md
+ * (`npm run bench:cipher -- --no-write` prints the tables without writing them)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, machine } from 'node:os';
@@ -17,11 +22,12 @@ import b from 'benny';
 import { CIPHERS, MACS } from '../src/crypto/cipher-registry.ts';
 import { aesWasmAvailable } from '../src/crypto/aes-wasm.ts';
 import { createOpener, createSealer } from '../src/crypto/packet-protection.ts';
-import { NobleAesCtr, NobleAesGcm, nobleProvider } from '../src/crypto/providers/noble.ts';
-import type { PrimitiveProvider } from '../src/crypto/providers/primitives.ts';
+import { NobleAesCtr, NobleAesGcm, NobleHmac, nobleProvider } from '../src/crypto/providers/noble.ts';
+import type { HmacHash, PrimitiveProvider } from '../src/crypto/providers/primitives.ts';
 import { runtimeProvider } from '../src/crypto/providers/runtime.ts';
 import { availableProviders, providerDetails, type ProviderName } from '../src/crypto/providers/select.ts';
 import { AesGcmOpener, AesGcmSealer } from '../src/crypto/seal-aes-gcm.ts';
+import { sha2WasmAvailable } from '../src/crypto/sha2-wasm.ts';
 import { CtrMacOpener, CtrMacSealer } from '../src/crypto/seal-ctr-mac.ts';
 import type { DirectionKeys, PacketOpener, PacketSealer } from '../src/crypto/types.ts';
 
@@ -32,6 +38,7 @@ const CASES: { cipher: string; mac: string }[] = [
   { cipher: 'aes128-gcm@openssh.com', mac: 'none' },
   { cipher: 'aes256-gcm@openssh.com', mac: 'none' },
   { cipher: 'aes128-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
+  { cipher: 'aes128-ctr', mac: 'hmac-sha2-512-etm@openssh.com' },
   { cipher: 'aes192-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
   { cipher: 'aes256-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
 ];
@@ -61,32 +68,42 @@ function plainPacket(cipher: string, mac: string): Uint8Array {
   return out;
 }
 
-/** A provider, or "noble-js": the portable provider with @noble/ciphers' AES (its AES before WebAssembly). */
-type Provider = ProviderName | 'noble-js';
+/**
+ * A provider, or a variant of the portable one: "noble-js" without its
+ * WebAssembly (@noble/ciphers' AES, @noble/hashes' HMAC), "noble-hashes" with
+ * its WebAssembly AES but @noble/hashes' HMAC (its HMAC before WebAssembly SHA-2).
+ */
+type Variant = 'noble-js' | 'noble-hashes';
+type Provider = ProviderName | Variant;
 
-const NOBLE_JS_AES: PrimitiveProvider = {
-  ...nobleProvider,
-  aesCtr: (key, iv) => new NobleAesCtr(key, iv),
-  aesGcm: (key) => new NobleAesGcm(key),
+const nobleHashesHmac = (hash: HmacHash, key: Uint8Array) => new NobleHmac(hash, key);
+const VARIANTS: Record<Variant, PrimitiveProvider> = {
+  'noble-js': {
+    ...nobleProvider,
+    aesCtr: (key, iv) => new NobleAesCtr(key, iv),
+    aesGcm: (key) => new NobleAesGcm(key),
+    hmac: nobleHashesHmac,
+  },
+  'noble-hashes': { ...nobleProvider, hmac: nobleHashesHmac },
 };
 
-/** createSealer/createOpener, or for noble-js the same sealers built on NOBLE_JS_AES. */
+/** createSealer/createOpener, or for a variant the same sealers built on its primitives. */
 function make(keys: DirectionKeys, p: Provider, role: 'seal'): PacketSealer;
 function make(keys: DirectionKeys, p: Provider, role: 'open'): PacketOpener;
 function make(keys: DirectionKeys, p: Provider, role: 'seal' | 'open'): PacketSealer | PacketOpener {
-  if (p !== 'noble-js') return role === 'seal' ? createSealer(keys, p) : createOpener(keys, p);
+  if (p === 'noble' || p === 'runtime') return role === 'seal' ? createSealer(keys, p) : createOpener(keys, p);
+  const v = VARIANTS[p];
   const c = CIPHERS[keys.cipher]!;
   const key = keys.encKey.slice(0, c.keyLength);
   const iv = keys.iv.slice(0, c.ivLength);
-  if (c.aead) return role === 'seal' ? new AesGcmSealer(c.name, NOBLE_JS_AES, key, iv) : new AesGcmOpener(c.name, NOBLE_JS_AES, key, iv);
+  if (c.aead) return role === 'seal' ? new AesGcmSealer(c.name, v, key, iv) : new AesGcmOpener(c.name, v, key, iv);
   const mac = MACS[keys.mac]!;
-  if (mac.name !== 'hmac-sha2-256-etm@openssh.com') throw new Error(`noble-js: ${mac.name} not set up here`);
   const parts = {
     cipherName: c.name,
     mac,
-    ctr: NOBLE_JS_AES.aesCtr!(key, iv),
-    hmac: NOBLE_JS_AES.hmac!('sha256', keys.macKey.slice(0, mac.keyLength)),
-    description: `${c.name} (noble-js) + ${mac.name}`,
+    ctr: v.aesCtr!(key, iv),
+    hmac: v.hmac!(mac.length === 64 ? 'sha512' : 'sha256', keys.macKey.slice(0, mac.keyLength)),
+    description: `${c.name} (${p}) + ${mac.name}`,
   };
   return role === 'seal' ? new CtrMacSealer(parts) : new CtrMacOpener(parts);
 }
@@ -94,7 +111,11 @@ function make(keys: DirectionKeys, p: Provider, role: 'seal' | 'open'): PacketSe
 const providersOf = (cipher: string, mac: string): Provider[] => [
   ...availableProviders(cipher).filter((p) => CIPHERS[cipher]!.aead || availableProviders(mac).includes(p)),
   ...(cipher.startsWith('aes') && aesWasmAvailable() ? (['noble-js'] as const) : []),
+  ...(!CIPHERS[cipher]!.aead && sha2WasmAvailable() ? (['noble-hashes'] as const) : []),
 ];
+
+/** A case's name in the tables: the cipher, with its MAC unless it is an AEAD. */
+const labelOf = (cipher: string, mac: string): string => (CIPHERS[cipher]!.aead ? cipher : `${cipher} + ${mac}`);
 
 const hex = (u: Uint8Array): string => Array.from(u, (x) => x.toString(16).padStart(2, '0')).join('');
 
@@ -149,7 +170,7 @@ for (const { cipher, mac } of CASES) {
   const sealed = crossCheck(cipher, mac, providers);
   const keys = keysOf(cipher, mac);
   const plain = plainPacket(cipher, mac);
-  const label = CIPHERS[cipher]!.aead ? cipher : `${cipher} + ${mac}`;
+  const label = labelOf(cipher, mac);
   const cases = providers.flatMap((p) => [
     b.add(`seal ${p}`, () => {
       const s = make(keys, p, 'seal');
@@ -201,11 +222,14 @@ for (const { cipher, mac } of CASES) {
 }
 
 /**
- * The AES primitives alone (no packet, no MAC) on 32 KiB: AES-128-CTR keystream
- * and AES-128-GCM sealing, per implementation, outputs checked equal first.
+ * The primitives alone on 32 KiB, per implementation, outputs checked equal
+ * first: AES-128-CTR keystream and AES-128-GCM sealing (no packet, no MAC),
+ * and HMAC-SHA-256/512 (begin, one update, finish; no cipher).
  */
+const PRIMITIVES = ['aes128-ctr', 'aes128-gcm-seal', 'hmac-sha256', 'hmac-sha512'] as const;
+type Primitive = (typeof PRIMITIVES)[number];
 interface PrimitiveRow {
-  primitive: 'aes128-ctr' | 'aes128-gcm seal';
+  primitive: Primitive;
   provider: Provider;
   mbPerSecMedian: number;
   rme: number;
@@ -213,44 +237,62 @@ interface PrimitiveRow {
 const primitiveRows: PrimitiveRow[] = [];
 {
   const key = fill(16, 5);
+  const macKey = fill(64, 10);
+  /** One run of `what` on `p` over PAYLOAD bytes, set up once. */
+  const workload = (what: Primitive, p: PrimitiveProvider): (() => void) => {
+    switch (what) {
+      case 'aes128-ctr': {
+        const s = p.aesCtr!(key, fill(16, 8));
+        const buf = fill(PAYLOAD, 9);
+        return () => s.update(buf, 0, PAYLOAD);
+      }
+      case 'aes128-gcm-seal': {
+        const g = p.aesGcm!(key);
+        const iv = fill(12, 7);
+        const buf = fill(PAYLOAD + 4 + 16, 6);
+        return () => g.seal(iv, buf, 0, 4, PAYLOAD);
+      }
+      case 'hmac-sha256':
+      case 'hmac-sha512': {
+        const h = p.hmac!(what === 'hmac-sha256' ? 'sha256' : 'sha512', macKey);
+        const buf = fill(PAYLOAD + 64, 11);
+        return () => {
+          h.begin();
+          h.update(buf, 0, PAYLOAD);
+          h.finish(buf, PAYLOAD);
+        };
+      }
+    }
+  };
   const implementations: [Provider, PrimitiveProvider][] = [
     ['noble', nobleProvider],
-    ['noble-js', NOBLE_JS_AES],
+    ['noble-js', VARIANTS['noble-js']],
     ...(availableProviders('aes128-gcm').includes('runtime') ? ([['runtime', runtimeProvider]] as [Provider, PrimitiveProvider][]) : []),
   ];
   const outputs = implementations.map(([, p]) => {
     const buf = fill(PAYLOAD + 4 + 16, 6);
     p.aesGcm!(key).seal(fill(12, 7), buf, 0, 4, PAYLOAD);
     p.aesCtr!(key, fill(16, 8)).update(buf, 0, PAYLOAD);
-    return hex(buf);
+    const macs = (['sha256', 'sha512'] as const).map((hash) => {
+      const h = p.hmac!(hash, macKey);
+      const out = new Uint8Array(h.length);
+      h.begin();
+      h.update(buf, 0, buf.length);
+      h.finish(out, 0);
+      return hex(out);
+    });
+    return hex(buf) + macs.join('');
   });
-  if (outputs.some((o) => o !== outputs[0])) throw new Error('AES primitives disagree');
+  if (outputs.some((o) => o !== outputs[0])) throw new Error('AES or HMAC primitives disagree');
   await b.suite(
-    `AES primitives alone, ${PAYLOAD} bytes`,
+    `AES and HMAC primitives alone, ${PAYLOAD} bytes`,
     b.configure({ cases: { minTime: 0.5, maxTime: 2, minSamples: 5 } }),
-    ...implementations.flatMap(([name, p]) => [
-      b.add(`aes128-ctr ${name}`, () => {
-        const s = p.aesCtr!(key, fill(16, 8));
-        const buf = fill(PAYLOAD, 9);
-        return () => s.update(buf, 0, PAYLOAD);
-      }),
-      b.add(`aes128-gcm-seal ${name}`, () => {
-        const g = p.aesGcm!(key);
-        const iv = fill(12, 7);
-        const buf = fill(PAYLOAD + 4 + 16, 6);
-        return () => g.seal(iv, buf, 0, 4, PAYLOAD);
-      }),
-    ]),
+    ...implementations.flatMap(([name, p]) => PRIMITIVES.map((what) => b.add(`${what} ${name}`, () => workload(what, p)))),
     b.cycle(),
     b.complete((summary) => {
       for (const r of summary.results) {
-        const [what, provider] = r.name.split(' ') as [string, Provider];
-        primitiveRows.push({
-          primitive: what === 'aes128-ctr' ? 'aes128-ctr' : 'aes128-gcm seal',
-          provider,
-          mbPerSecMedian: Math.round(PAYLOAD / r.details.median / 1e4) / 100,
-          rme: r.margin,
-        });
+        const [primitive, provider] = r.name.split(' ') as [Primitive, Provider];
+        primitiveRows.push({ primitive, provider, mbPerSecMedian: Math.round(PAYLOAD / r.details.median / 1e4) / 100, rme: r.margin });
       }
     }),
   );
@@ -271,18 +313,14 @@ const chosen = Object.fromEntries(CASES.flatMap(({ cipher, mac }) => {
   return entries;
 }));
 
-const outDir = new URL('./results/', import.meta.url);
-mkdirSync(outDir, { recursive: true });
-writeFileSync(new URL('cipher.json', outDir), JSON.stringify({ ...meta, results: rows, primitives: primitiveRows, selection: chosen }, null, 2) + '\n');
-
-const cell = (cipher: string, provider: Provider, op: string): string => {
-  const r = rows.find((x) => x.cipher === cipher && x.provider === provider && x.op === op);
+const cell = (c: { cipher: string; mac: string }, provider: Provider, op: string): string => {
+  const r = rows.find((x) => x.cipher === c.cipher && (x.mac === c.mac || x.mac === '-') && x.provider === provider && x.op === op);
   return r ? r.mbPerSecMedian.toFixed(0) : 'n/a';
 };
-const ratio = (cipher: string, op: string): string => {
-  const after = rows.find((x) => x.cipher === cipher && x.provider === 'noble' && x.op === op);
-  const before = rows.find((x) => x.cipher === cipher && x.provider === 'noble-js' && x.op === op);
-  return after && before ? `${(after.mbPerSecMedian / before.mbPerSecMedian).toFixed(1)}×` : '';
+/** after ÷ before for seal and open, e.g. "1.7×, 1.8×"; empty where either is missing. */
+const gain = (c: { cipher: string; mac: string }, after: Provider, before: Provider): string => {
+  const r = (op: string) => Number(cell(c, after, op)) / Number(cell(c, before, op));
+  return Number.isFinite(r('seal')) ? `${r('seal').toFixed(1)}×, ${r('open').toFixed(1)}×` : '';
 };
 const md = [
   '# Cipher benchmark',
@@ -290,33 +328,44 @@ const md = [
   `${meta.date.slice(0, 10)} · \`uname -m\` ${meta.machine} · ${meta.cpu} × ${cpus().length} · Node ${meta.node} · load average ${meta.loadAverage1m.toFixed(1)} at the end`,
   '',
   `Sealing and opening packets with a ${PAYLOAD}-byte payload; MB/s = 10^6 payload bytes per second, from the median sample.`,
-  'AES-CTR runs with hmac-sha2-256-etm@openssh.com. "auto" is the provider chosen by self-test and speed.',
-  '"noble" is the portable provider (`crypto: \'noble\'`): AES on hopssh\'s WebAssembly AES (bitsliced, constant time);',
-  '"noble-js" is the same provider with @noble/ciphers\' AES, its AES before (and without WebAssembly), in the same run.',
+  '"auto" is the provider chosen by self-test and speed. "noble" is the portable provider (`crypto: \'noble\'`):',
+  'AES on hopssh\'s WebAssembly AES (bitsliced, constant time), HMAC-SHA-256/512 on hopssh\'s WebAssembly SHA-2;',
+  '"noble-js" is the same provider with @noble/ciphers\' AES and @noble/hashes\' HMAC (as without WebAssembly), in the same run.',
   '',
   '| cipher | noble seal | noble open | noble-js seal | noble-js open | noble ÷ noble-js (seal, open) | runtime seal | runtime open | auto |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-  ...CASES.map(({ cipher, mac }) => {
-    const auto = CIPHERS[cipher]!.aead
-      ? providerDetails(cipher)!.provider
-      : `${providerDetails(cipher)!.provider} + ${providerDetails(mac)!.provider}`;
-    const gain = ratio(cipher, 'seal') ? `${ratio(cipher, 'seal')}, ${ratio(cipher, 'open')}` : '';
-    return `| ${cipher} | ${cell(cipher, 'noble', 'seal')} | ${cell(cipher, 'noble', 'open')} | ${cell(cipher, 'noble-js', 'seal')} | ${cell(cipher, 'noble-js', 'open')} | ${gain} | ${cell(cipher, 'runtime', 'seal')} | ${cell(cipher, 'runtime', 'open')} | ${auto} |`;
+  ...CASES.map((c) => {
+    const auto = CIPHERS[c.cipher]!.aead
+      ? providerDetails(c.cipher)!.provider
+      : `${providerDetails(c.cipher)!.provider} + ${providerDetails(c.mac)!.provider}`;
+    return `| ${labelOf(c.cipher, c.mac)} | ${cell(c, 'noble', 'seal')} | ${cell(c, 'noble', 'open')} | ${cell(c, 'noble-js', 'seal')} | ${cell(c, 'noble-js', 'open')} | ${gain(c, 'noble', 'noble-js')} | ${cell(c, 'runtime', 'seal')} | ${cell(c, 'runtime', 'open')} | ${auto} |`;
   }),
   '',
   'chacha20-poly1305@openssh.com: ChaCha20 on the provider named, Poly1305 hopssh\'s own (src/crypto/poly1305.ts; node:crypto has none); bench/results/poly1305.md has it alone and before/after.',
   '',
-  `AES alone on ${PAYLOAD} bytes (no packet, no MAC; MB/s from the median sample). On the noble provider the AES-CTR rows above are`,
-  'mostly HMAC-SHA-256 (@noble/hashes, JavaScript): the cipher alone is several times faster.',
+  'AES-CTR with HMAC on the portable provider: HMAC on WebAssembly SHA-2 ("noble") and on @noble/hashes ("noble-hashes": its HMAC before; AES on WebAssembly in both), same run.',
   '',
-  '| primitive | noble (WebAssembly) | noble-js (@noble/ciphers) | noble ÷ noble-js | runtime |',
+  '| cipher + MAC | noble seal | noble open | noble-hashes seal | noble-hashes open | noble ÷ noble-hashes (seal, open) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...CASES.filter((c) => !CIPHERS[c.cipher]!.aead).map((c) =>
+    `| ${labelOf(c.cipher, c.mac)} | ${cell(c, 'noble', 'seal')} | ${cell(c, 'noble', 'open')} | ${cell(c, 'noble-hashes', 'seal')} | ${cell(c, 'noble-hashes', 'open')} | ${gain(c, 'noble', 'noble-hashes')} |`),
+  '',
+  `The primitives alone on ${PAYLOAD} bytes (MB/s from the median sample): AES without packet or MAC, HMAC without cipher.`,
+  '',
+  '| primitive | noble (WebAssembly) | noble-js (@noble/ciphers, @noble/hashes) | noble ÷ noble-js | runtime |',
   '| --- | ---: | ---: | ---: | ---: |',
-  ...(['aes128-ctr', 'aes128-gcm seal'] as const).map((what) => {
+  ...PRIMITIVES.map((what) => {
     const get = (p: Provider) => primitiveRows.find((r) => r.primitive === what && r.provider === p)?.mbPerSecMedian;
     const [w, j, r] = [get('noble'), get('noble-js'), get('runtime')];
-    return `| ${what} | ${w?.toFixed(0) ?? 'n/a'} | ${j?.toFixed(0) ?? 'n/a'} | ${w && j ? `${(w / j).toFixed(1)}×` : ''} | ${r?.toFixed(0) ?? 'n/a'} |`;
+    return `| ${what.replace('-seal', ' seal')} | ${w?.toFixed(0) ?? 'n/a'} | ${j?.toFixed(0) ?? 'n/a'} | ${w && j ? `${(w / j).toFixed(1)}×` : ''} | ${r?.toFixed(0) ?? 'n/a'} |`;
   }),
   '',
 ];
-writeFileSync(new URL('cipher.md', outDir), md.join('\n'));
+// --no-write: print only (bench/results/cipher.* stay as they are).
+if (!process.argv.includes('--no-write')) {
+  const outDir = new URL('./results/', import.meta.url);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(new URL('cipher.json', outDir), JSON.stringify({ ...meta, results: rows, primitives: primitiveRows, selection: chosen }, null, 2) + '\n');
+  writeFileSync(new URL('cipher.md', outDir), md.join('\n'));
+}
 console.log(md.join('\n'));

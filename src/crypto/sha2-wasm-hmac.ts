@@ -4,7 +4,8 @@
  * OpenSSH PROTOCOL §1.5 etm). The chaining values after H(K ⊕ ipad) and
  * H(K ⊕ opad) are computed once per key; a message starts from the first
  * and its inner digest is finished from the second, so a message costs its
- * own blocks plus two, and allocates nothing.
+ * own blocks plus two (three where its padding spills into a second block)
+ * and allocates nothing but Sha2Wasm's view for copying whole blocks in.
  */
 import { checkSpan } from './aes-wasm.ts';
 import type { HmacKey } from './providers/primitives.ts';
