@@ -17,7 +17,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, machine } from 'node:os';
 import b from 'benny';
-import { KEX_NAMES, kexMath, createGexMath } from '../src/crypto/kex-registry.ts';
+import { KEX_NAMES, kexMath } from '../src/crypto/kex-registry.ts';
+import { createGexMath } from '../src/crypto/kex-modp.ts';
 import { runtimeModpStatus } from '../src/crypto/kex-modp-runtime.ts';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18 } from '../src/crypto/modp-groups.ts';
 import { verifySignature } from '../src/crypto/signature.ts';
@@ -85,7 +86,12 @@ const status = runtimeModpStatus();
 console.log(`runtime DH provider: ${status.available ? 'selected' : 'not used'} — ${status.detail}`);
 
 type KexCase = { label: string; make: (p: ProviderChoice) => KexMath; modp: boolean };
-const kexCases: KexCase[] = KEX_NAMES.map((name) => ({ label: name, make: (p) => kexMath(name, p), modp: isModp(name) }));
+const kexCases: KexCase[] = [];
+for (const name of KEX_NAMES) {
+  const maths = new Map<ProviderChoice, KexMath>();
+  for (const p of PROVIDERS) maths.set(p, await kexMath(name, p)); // ML-KEM and finite-field DH load on first use
+  kexCases.push({ label: name, make: (p) => maths.get(p)!, modp: isModp(name) });
+}
 for (const grp of [MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18]) {
   kexCases.push({
     label: `diffie-hellman-group-exchange-sha256 (RFC 3526 ${grp.bits})`,

@@ -7,7 +7,7 @@
  * - `hopssh -V` and `hopssh <loopback sshd> true` (one connection, Ed25519
  *   keys, known_hosts checked), the program as tsc compiles it (one file per
  *   module: what `npm run build` used to give bin/hopssh.js) and as the
- *   single-file bundle `npm run build` now writes (scripts/bundle-cli.ts);
+ *   bundle `npm run build` now writes (scripts/bundle-cli.ts);
  * - OpenSSH's `ssh <same sshd> true` for reference (wall time only).
  *
  * Every case runs once per round, rounds interleaved, N rounds after a
@@ -65,8 +65,7 @@ writeFileSync(empty, '');
 
 console.log('building: tsc (bench/relay/build.ts), esbuild (scripts/bundle-cli.ts)…');
 const tsc = await buildHopssh();
-const bundle = join(dir, 'hopssh.js');
-await bundleCli(bundle);
+const bundle = await bundleCli(join(dir, 'bundle'));
 const importer = join(dir, 'import-library.mjs');
 writeFileSync(importer, `await import(${JSON.stringify(pathToFileURL(join(dirname(dirname(tsc.program)), 'index.js')).href)});\n`);
 
@@ -144,8 +143,8 @@ const md = [
   'process. Peak RSS: the process\'s maxRSS. Both from process.resourceUsage() at exit (a preloaded hook), so Node only.',
   '"host": OpenSSH sshd on 127.0.0.1 (test/helpers/hopssh-cli.ts: Ed25519 host and user keys, known_hosts checked);',
   'most of that wall time is sshd\'s (its fork and re-exec, authentication, running `true`).',
-  '"tsc build": tsc\'s output, one file per module (bench/relay/build.ts). "bundle": the one file `npm run build`',
-  'writes to dist/hopssh.js and bin/hopssh.js runs (scripts/bundle-cli.ts: esbuild, @noble/* included).',
+  '"tsc build": tsc\'s output, one file per module (bench/relay/build.ts). "bundle": what `npm run build` writes to',
+  'dist/hopssh/ and bin/hopssh.js runs (scripts/bundle-cli.ts: esbuild, @noble/* included; code loaded on first use in chunks).',
   '',
   '| case | wall ms | CPU ms | peak RSS MiB |',
   '| --- | ---: | ---: | ---: |',

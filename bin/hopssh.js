@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The hopssh program (src/cli/hopssh.ts). Runs the build when present — the
-// single-file bundle dist/hopssh.js (scripts/bundle-cli.ts: it starts in about
-// half the time of tsc's one file per module), else tsc's dist/cli/hopssh.js;
+// bundle dist/hopssh/hopssh.js (scripts/bundle-cli.ts: it starts in about half
+// the time of tsc's one file per module), else tsc's dist/cli/hopssh.js;
 // otherwise the TypeScript source — as is under Bun and Deno, and under Node
 // through tsx's ESM loader registered in this process (a fresh clone works
 // after `npm ci`, no build step).
@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
-const built = [new URL('dist/hopssh.js', root), new URL('dist/cli/hopssh.js', root)].find((u) => existsSync(fileURLToPath(u)));
+const built = [new URL('dist/hopssh/hopssh.js', root), new URL('dist/cli/hopssh.js', root)].find((u) => existsSync(fileURLToPath(u)));
 const source = new URL('src/cli/hopssh.ts', root);
 
 if (built !== undefined) {

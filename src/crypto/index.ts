@@ -5,7 +5,7 @@ export { randomBytes } from './random.ts';
 export { createHash, hashLength } from './hash.ts';
 export { CIPHERS, MACS } from './cipher-registry.ts';
 export { createSealer, createOpener } from './packet-protection.ts';
-export { KEX_MATH, createGexMath } from './kex-registry.ts';
+export { KEX_NAMES, kexMath, loadFiniteFieldDh } from './kex-registry.ts';
 export { verifySignature, keyTypeOfAlgorithm } from './signature.ts';
 export { generateSigningKey } from './signing-keys.ts';
 export { fingerprintSha256, fingerprintMd5 } from './fingerprint.ts';

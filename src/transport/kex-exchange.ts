@@ -1,9 +1,9 @@
 import { Reader } from '../wire/reader.ts';
 import { Writer } from '../wire/writer.ts';
 import { MSG } from '../wire/message-numbers.ts';
-import type { HashName, KexMath, ProviderChoice, SigningKey } from '../crypto/types.ts';
+import type { HashName, ProviderChoice, SigningKey } from '../crypto/types.ts';
 import { createHash } from '../crypto/hash.ts';
-import { kexMath, createGexMath, chooseGexGroup } from '../crypto/kex-registry.ts';
+import { kexMath, loadFiniteFieldDh } from '../crypto/kex-registry.ts';
 import { verifySignature } from '../crypto/signature.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
 import { KexMathError, KeyFormatError } from '../crypto/errors.ts';
@@ -125,6 +125,7 @@ export async function runClientKex(io: KexChannel, ctx: KexContext, opts: Client
     const min = opts.gexMin;
     const max = opts.gexMax;
     const n = gexPreferredBits(ctx.negotiated, min, max);
+    const dhLoaded = loadFiniteFieldDh(); // while the request is on its way
     io.send(new Writer(16).byte(MSG.KEX_DH_GEX_REQUEST).uint32(min).uint32(n).uint32(max).bytes().slice());
     const groupMsg = await io.receive();
     const gr = expect(groupMsg, MSG.KEX_DH_GEX_GROUP, 'KEX_DH_GEX_GROUP');
@@ -135,7 +136,8 @@ export async function runClientKex(io: KexChannel, ctx: KexContext, opts: Client
     if (bits < min || bits > max) {
       throw new ProtocolError('KEX_DH_GEX_GROUP', `server sent a ${bits}-bit group, outside the requested ${min}..${max}`);
     }
-    const math = wrapMath('KEX_DH_GEX_GROUP', () => createGexMath(p, g, 'sha256', opts.provider));
+    const [dh] = await dhLoaded;
+    const math = wrapMath('KEX_DH_GEX_GROUP', () => dh.createGexMath(p, g, 'sha256', opts.provider));
     const agreement = math.client();
     io.send(new Writer(1100).byte(MSG.KEX_DH_GEX_INIT).string(agreement.publicValue).bytes().slice());
     const reply = await io.receive();
@@ -152,7 +154,9 @@ export async function runClientKex(io: KexChannel, ctx: KexContext, opts: Client
     w.raw(K);
     result = { hash: math.hash, H: digest(math.hash, w), K, hostKey };
   } else {
-    const math = kexMathFor(kexName, opts.provider);
+    const found = kexMath(kexName, opts.provider);
+    // Awaited only while its code loads (kex-registry.ts): a loaded method's reply leaves in this tick, with whatever else it sends.
+    const math = found instanceof Promise ? await found : found;
     const agreement = math.client();
     io.send(new Writer(agreement.publicValue.length + 8).byte(MSG.KEXDH_INIT).string(agreement.publicValue).bytes().slice());
     const reply = await io.receive();
@@ -188,12 +192,6 @@ export async function runClientKex(io: KexChannel, ctx: KexContext, opts: Client
   return result;
 }
 
-function kexMathFor(name: string, provider: ProviderChoice): KexMath {
-  const m = kexMath(name, provider);
-  if (!m) throw new ProtocolError('key exchange', `no implementation of ${name}`);
-  return m;
-}
-
 /** Server side of the negotiated method. */
 export async function runServerKex(io: KexChannel, ctx: KexContext, opts: ServerKexOptions): Promise<KexResult> {
   const kexName = ctx.negotiated.kex;
@@ -211,10 +209,11 @@ export async function runServerKex(io: KexChannel, ctx: KexContext, opts: Server
     if (min > n || n > max || max < 1024) {
       throw new ProtocolError('KEX_DH_GEX_REQUEST', `invalid group size request min=${min} n=${n} max=${max}`);
     }
-    const group = chooseGexGroup(min, n, max);
+    const [dh] = await loadFiniteFieldDh();
+    const group = dh.chooseGexGroup(min, n, max);
     if (!group) throw new ProtocolError('KEX_DH_GEX_REQUEST', `no group between ${min} and ${max} bits`);
     io.send(new Writer(1100).byte(MSG.KEX_DH_GEX_GROUP).mpint(group.p).mpint(group.g).bytes().slice());
-    const math = createGexMath(group.p, group.g, 'sha256', opts.provider);
+    const math = dh.createGexMath(group.p, group.g, 'sha256', opts.provider);
     const init = await io.receive();
     const ir = expect(init, MSG.KEX_DH_GEX_INIT, 'KEX_DH_GEX_INIT');
     const e = ir.string('e').slice();
@@ -231,7 +230,8 @@ export async function runServerKex(io: KexChannel, ctx: KexContext, opts: Server
     io.send(new Writer(2048).byte(MSG.KEX_DH_GEX_REPLY).string(hostKey).string(agreement.publicValue).string(sig).bytes().slice());
     return { hash: math.hash, H, K, hostKey };
   }
-  const math = kexMathFor(kexName, opts.provider);
+  const found = kexMath(kexName, opts.provider);
+  const math = found instanceof Promise ? await found : found;
   const init = await io.receive();
   const ir = expect(init, MSG.KEXDH_INIT, 'KEX init');
   const clientValue = ir.string('client public value').slice();

@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as nodeCrypto from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { KEX_MATH, KEX_NAMES, kexMath, createGexMath, chooseGexGroup } from '../../src/crypto/kex-registry.ts';
+import { KEX_NAMES, kexMath } from '../../src/crypto/kex-registry.ts';
 import { Curve25519Agreement } from '../../src/crypto/kex-curve25519.ts';
 import { EcdhAgreement, type NistCurveName } from '../../src/crypto/kex-ecdh-nist.ts';
-import { createModpMath, dhExponentBits } from '../../src/crypto/kex-modp.ts';
+import { chooseGexGroup, createGexMath, createModpMath, dhExponentBits } from '../../src/crypto/kex-modp.ts';
 import {
   evaluateRuntimeModp,
   runtimeModpStatus,
@@ -34,6 +34,8 @@ const ALL = [
   'diffie-hellman-group18-sha512',
 ];
 
+const MLKEM = await kexMath('mlkem768x25519-sha256');
+
 function roundTrip(math: KexMath): { client: Uint8Array; server: Uint8Array } {
   const c = math.client();
   const s = math.server(c.publicValue);
@@ -49,19 +51,37 @@ function mpintK(k: Uint8Array): bigint {
 }
 
 describe('registry', () => {
-  it('names every method, and kexMath() finds both providers', () => {
+  it('names every method, and kexMath() finds both providers', async () => {
     expect([...KEX_NAMES].sort()).toEqual([...ALL].sort());
     for (const name of ALL) {
-      expect(KEX_MATH[name]!.name).toBe(name);
-      expect(kexMath(name, 'noble').name).toBe(name);
-      expect(kexMath(name, 'auto')).toBe(KEX_MATH[name]);
-      expect(kexMath(name, 'runtime')).toBe(KEX_MATH[name]);
+      const auto = await kexMath(name, 'auto');
+      expect(auto.name).toBe(name);
+      expect((await kexMath(name, 'noble')).name).toBe(name);
+      expect(await kexMath(name, 'noble')).not.toBe(auto);
+      expect(await kexMath(name, 'runtime')).toBe(auto);
+      expect(kexMath(name, 'auto'), 'once loaded, at once').toBe(auto);
     }
     expect(() => kexMath('diffie-hellman-group1-sha1')).toThrow(UnsupportedAlgorithmError);
     expect(() => kexMath('toString')).toThrow(UnsupportedAlgorithmError);
   });
 
-  it('uses the hash of each method', () => {
+  it('loads ML-KEM and finite-field DH when first asked for; the curves are there from the start', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/crypto/kex-registry.ts');
+    for (const name of ['curve25519-sha256', 'ecdh-sha2-nistp256']) expect(fresh.kexMath(name)).not.toBeInstanceOf(Promise);
+    for (const name of ['mlkem768x25519-sha256', 'diffie-hellman-group14-sha256']) {
+      const loading = fresh.kexMath(name);
+      expect(loading, name).toBeInstanceOf(Promise);
+      expect(fresh.kexMath(name), 'one load').toBe(loading);
+      const math = await loading;
+      expect(math.name).toBe(name);
+      expect(fresh.kexMath(name)).toBe(math);
+      const { client, server } = roundTrip(math);
+      expect(client, name).toEqual(server);
+    }
+  });
+
+  it('uses the hash of each method', async () => {
     const want: Record<string, string> = {
       'mlkem768x25519-sha256': 'sha256',
       'curve25519-sha256': 'sha256',
@@ -73,13 +93,13 @@ describe('registry', () => {
       'diffie-hellman-group16-sha512': 'sha512',
       'diffie-hellman-group18-sha512': 'sha512',
     };
-    for (const name of ALL) expect(KEX_MATH[name]!.hash).toBe(want[name]);
+    for (const name of ALL) expect((await kexMath(name)).hash).toBe(want[name]);
   });
 
   for (const name of ALL) {
     for (const provider of ['auto', 'noble'] as const) {
-      it(`${name} (${provider}): client and server agree, K well-formed`, () => {
-        const math = kexMath(name, provider);
+      it(`${name} (${provider}): client and server agree, K well-formed`, async () => {
+        const math = await kexMath(name, provider);
         const { client, server } = roundTrip(math);
         expect(toHex(client)).toBe(toHex(server));
         const r = new Reader(client, 0, client.length, 'K');
@@ -161,8 +181,8 @@ describe('curve25519-sha256 (RFC 8731)', () => {
     expect(sawSign).toBe(true);
   });
 
-  it('rejects low-order and malformed peer keys with KexMathError', () => {
-    const math = KEX_MATH['curve25519-sha256']!;
+  it('rejects low-order and malformed peer keys with KexMathError', async () => {
+    const math = await kexMath('curve25519-sha256');
     const c = math.client();
     const lowOrder = [
       '0000000000000000000000000000000000000000000000000000000000000000',
@@ -203,8 +223,8 @@ describe('ecdh-sha2-nistp* (RFC 5656 §4)', () => {
       }
     });
 
-    it(`${curve}: rejects invalid peer points with KexMathError`, () => {
-      const math = kexMath(`ecdh-sha2-${curve}`);
+    it(`${curve}: rejects invalid peer points with KexMathError`, async () => {
+      const math = await kexMath(`ecdh-sha2-${curve}`);
       const c = math.client();
       const good = math.client().publicValue;
       const offCurve = good.slice();
@@ -296,8 +316,8 @@ describe('finite-field DH (RFC 4253 §8, RFC 8268, RFC 3526)', () => {
     }
   }
 
-  it('rejects out-of-range and malformed peer values with KexMathError', () => {
-    const math = kexMath('diffie-hellman-group14-sha256');
+  it('rejects out-of-range and malformed peer values with KexMathError', async () => {
+    const math = await kexMath('diffie-hellman-group14-sha256');
     const p = MODP_GROUP_14.p;
     const c = math.client();
     const bad: [string, Uint8Array][] = [
@@ -429,7 +449,7 @@ describe('diffie-hellman-group-exchange-sha256 (RFC 4419)', () => {
 });
 
 describe('mlkem768x25519-sha256 (draft-ietf-sshm-mlkem-hybrid-kex)', () => {
-  const math = KEX_MATH['mlkem768x25519-sha256']!;
+  const math = MLKEM;
 
   it('has the wire sizes of the draft: C_INIT 1216 bytes, S_REPLY 1120 bytes, K a 32-byte string', () => {
     const c = math.client();

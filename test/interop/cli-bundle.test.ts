@@ -1,9 +1,10 @@
 /**
- * The single-file build of the hopssh program (scripts/bundle-cli.ts, what
- * `npm run build` writes to dist/hopssh.js for bin/hopssh.js), bundled into
- * a temporary directory outside the project — so it must run with no
- * node_modules beside it — against OpenSSH's sshd: the same -V line as the
- * source, a command's output and exit status, stdin intact, and a jump.
+ * The bundled hopssh program (scripts/bundle-cli.ts, what `npm run build`
+ * writes to dist/hopssh/ for bin/hopssh.js), bundled into a temporary
+ * directory outside the project — so it must run with no node_modules beside
+ * it — against OpenSSH's sshd: the same -V line as the source, a command's
+ * output and exit status, stdin intact, a jump, and key exchanges whose code
+ * loads on first use (ML-KEM is not in OpenSSH 9.2; finite-field DH is).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -23,8 +24,7 @@ describeOpenSSH('the bundled hopssh program against sshd', () => {
   beforeAll(async () => {
     const { dir, remove } = await tempDir('hop-bundle-');
     removeDir = remove;
-    bundle = join(dir, 'hopssh.js');
-    await bundleCli(bundle);
+    bundle = await bundleCli(join(dir, 'bundle'));
     host = await startCliHost();
   }, 60_000);
   afterAll(async () => {
@@ -55,6 +55,15 @@ describeOpenSSH('the bundled hopssh program against sshd', () => {
       const r = await runBundle(['-c', cipher, ...host.target, 'sha256sum'], data);
       expect(r.code, `${cipher}: ${describeRun(r)}`).toBe(0);
       expect(r.stdout.split(' ')[0], cipher).toBe(createHash('sha256').update(data).digest('hex'));
+    }
+  });
+
+  test('key exchanges whose code loads on first use: finite-field DH, fixed group and group exchange', async () => {
+    for (const kex of ['diffie-hellman-group14-sha256', 'diffie-hellman-group-exchange-sha256']) {
+      const r = await runBundle(['-o', `KexAlgorithms=${kex}`, '-v', ...host.target, 'echo', 'ok']);
+      expect(r.code, `${kex}: ${describeRun(r)}`).toBe(0);
+      expect(r.stdout, kex).toBe('ok\n');
+      expect(r.stderr, kex).toContain(kex);
     }
   });
 
