@@ -39,10 +39,7 @@ function iroot(x: bigint, r: bigint): bigint {
 /** The first 64 bits of the fractional part of p^(1/r): ⌊(p·2^(64r))^(1/r)⌋ mod 2^64. */
 const fraction64 = (p: number, r: bigint): bigint => iroot(BigInt(p) << (64n * r), r) & MASK64;
 
-/** §4.2.3: the cube roots of the first eighty primes; SHA-256 (§4.2.2) takes the first 32 bits of the first 64. */
-export const SHA512_K: readonly bigint[] = primes(80).map((p) => fraction64(p, 3n));
-/** §5.3.5: the square roots of the first eight primes; SHA-256's (§5.3.2) are their first 32 bits. */
-export const SHA512_IV: readonly bigint[] = primes(8).map((p) => fraction64(p, 2n));
+export type Sha2Hash = 'sha256' | 'sha512';
 
 /** One of the two hashes: word size, rounds and the rotation amounts of Σ0, Σ1, σ0, σ1 (§4.1.2, §4.1.3). */
 export interface Sha2Variant {
@@ -59,19 +56,32 @@ export interface Sha2Variant {
   readonly smallSigma1: readonly number[];
 }
 
-export const SHA256: Sha2Variant = {
-  wordBytes: 4, blockBytes: 64, digestBytes: 32, rounds: 64,
-  k: SHA512_K.slice(0, 64).map((k) => k >> 32n),
-  iv: SHA512_IV.map((h) => h >> 32n),
-  bigSigma0: [2, 13, 22], bigSigma1: [6, 11, 25], smallSigma0: [7, 18, 3], smallSigma1: [17, 19, 10],
-};
+let variants: Record<Sha2Hash, Sha2Variant> | undefined;
 
-export const SHA512: Sha2Variant = {
-  wordBytes: 8, blockBytes: 128, digestBytes: 64, rounds: 80,
-  k: SHA512_K,
-  iv: SHA512_IV,
-  bigSigma0: [28, 34, 39], bigSigma1: [14, 18, 41], smallSigma0: [1, 8, 7], smallSigma1: [19, 61, 6],
-};
+/** The parameters of `hash`; the constants are computed on first use, not when a program starts. */
+export function sha2Variant(hash: Sha2Hash): Sha2Variant {
+  if (variants === undefined) {
+    // §4.2.3: the cube roots of the first eighty primes; SHA-256 (§4.2.2) takes the first 32 bits of the first 64.
+    const k = primes(80).map((p) => fraction64(p, 3n));
+    // §5.3.5: the square roots of the first eight primes; SHA-256's (§5.3.2) are their first 32 bits.
+    const iv = primes(8).map((p) => fraction64(p, 2n));
+    variants = {
+      sha256: {
+        wordBytes: 4, blockBytes: 64, digestBytes: 32, rounds: 64,
+        k: k.slice(0, 64).map((x) => x >> 32n),
+        iv: iv.map((h) => h >> 32n),
+        bigSigma0: [2, 13, 22], bigSigma1: [6, 11, 25], smallSigma0: [7, 18, 3], smallSigma1: [17, 19, 10],
+      },
+      sha512: {
+        wordBytes: 8, blockBytes: 128, digestBytes: 64, rounds: 80,
+        k,
+        iv,
+        bigSigma0: [28, 34, 39], bigSigma1: [14, 18, 41], smallSigma0: [1, 8, 7], smallSigma1: [19, 61, 6],
+      },
+    };
+  }
+  return variants[hash];
+}
 
 /** The instructions of one word size. */
 const WORD_OPS = {
@@ -81,7 +91,6 @@ const WORD_OPS = {
     konst: (v: bigint): Code => [I64_CONST, ...sleb64(v)] },
 } as const;
 
-/** The body of compress(p: i32, n: i32) for `v`, with H at `stateAt`. */
 /** The body of compress(p: i32, n: i32) for `v`, with H at `stateAt`. */
 export function compressBody(v: Sha2Variant, stateAt: number): Code {
   const f = new FunctionBuilder(2);

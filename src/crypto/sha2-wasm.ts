@@ -14,12 +14,10 @@
  */
 import { toHex, utf8 } from '../wire/bytes.ts';
 import { checkSpan } from './aes-wasm.ts';
-import { SHA256, SHA512, compressBody, type Sha2Variant } from './sha2-wasm-code.ts';
+import { compressBody, sha2Variant, type Sha2Hash, type Sha2Variant } from './sha2-wasm-code.ts';
 import { I32, instantiate, moduleBytes } from './wasm-emitter.ts';
 
-export type Sha2Hash = 'sha256' | 'sha512';
-
-const VARIANTS: Record<Sha2Hash, Sha2Variant> = { sha256: SHA256, sha512: SHA512 };
+export type { Sha2Hash } from './sha2-wasm-code.ts';
 
 // ------------------------------------------------------------ the module
 
@@ -31,7 +29,7 @@ const DATA_END = 65536; // DATA_END - DATA_AT is a multiple of both block sizes
 export function sha2ModuleBytes(): Uint8Array {
   return moduleBytes({
     types: [{ params: [I32, I32], results: [] }], // compress(p, n)
-    functions: [{ type: 0, body: compressBody(SHA256, STATE_AT) }, { type: 0, body: compressBody(SHA512, STATE_AT) }],
+    functions: [{ type: 0, body: compressBody(sha2Variant('sha256'), STATE_AT) }, { type: 0, body: compressBody(sha2Variant('sha512'), STATE_AT) }],
     memoryPages: 1,
     exports: [
       { name: 'sha256', kind: 'func', index: 0 },
@@ -61,14 +59,14 @@ export class Sha2Engine {
   }
 
   /**
-   * Compresses the blocks at DATA_AT..end (at least one) into the chaining
-   * value `h` (a state's words as the module stores them), then zeroes the
-   * chaining value and the blocks in the memory.
+   * Compresses the `n` ≥ 1 blocks at DATA_AT..end into the chaining value `h`
+   * (a state's words as the module stores them), then zeroes the chaining
+   * value and the blocks in the memory.
    */
-  compress(hash: Sha2Hash, h: Int32Array, end: number): void {
+  compress(hash: Sha2Hash, h: Int32Array, end: number, n: number): void {
     const m32 = this.m32;
     m32.set(h, STATE_AT / 4);
-    this.fns[hash](DATA_AT, (end - DATA_AT) / VARIANTS[hash].blockBytes);
+    this.fns[hash](DATA_AT, n);
     for (let i = 0; i < h.length; i++) {
       h[i] = m32[STATE_AT / 4 + i]!;
       m32[STATE_AT / 4 + i] = 0;
@@ -97,12 +95,11 @@ export function sha2WasmAvailable(): boolean {
 
 // ------------------------------------------------------------ the hash
 
-/** The chaining value as the module stores it: 32-bit words, each 64-bit word low half first (little-endian memory). */
+/** The initial hash value as the module stores it: 32-bit words, each 64-bit word low half first (little-endian memory). */
 function ivWords(v: Sha2Variant): Int32Array {
   if (v.wordBytes === 4) return Int32Array.from(v.iv, (h) => Number(BigInt.asIntN(32, h)));
   return Int32Array.from(v.iv.flatMap((h) => [h & 0xffffffffn, h >> 32n]), (x) => Number(BigInt.asIntN(32, x)));
 }
-const IV: Record<Sha2Hash, Int32Array> = { sha256: ivWords(SHA256), sha512: ivWords(SHA512) };
 
 /**
  * One SHA-256 or SHA-512 message at a time: start, update…, end, then
@@ -113,6 +110,8 @@ export class Sha2Wasm {
   readonly blockBytes: number;
   readonly digestBytes: number;
   private readonly e: Sha2Engine;
+  /** The initial hash value (module layout). */
+  private readonly iv: Int32Array;
   /** The chaining value H (module layout). */
   private readonly h: Int32Array;
   /** Input past the last whole block. */
@@ -127,16 +126,17 @@ export class Sha2Wasm {
   ) {
     if (e === null) throw new Error(`${hash}: WebAssembly is unavailable in this runtime`);
     this.e = e;
-    const v = VARIANTS[hash];
+    const v = sha2Variant(hash);
     this.blockBytes = v.blockBytes;
     this.digestBytes = v.digestBytes;
-    this.h = new Int32Array(IV[hash].length);
+    this.iv = ivWords(v);
+    this.h = new Int32Array(this.iv.length);
     this.tail = new Uint8Array(v.blockBytes);
     this.start();
   }
 
   /** Starts a message from the initial hash value (§5.3), or from `saved` (`save`) after `absorbed` bytes (whole blocks). */
-  start(saved: Int32Array = IV[this.hash], absorbed = 0): void {
+  start(saved: Int32Array = this.iv, absorbed = 0): void {
     this.h.set(saved);
     this.tailLen = 0;
     this.total = absorbed;
@@ -172,11 +172,11 @@ export class Sha2Wasm {
       off += n;
       len -= n;
       if (p === DATA_END) {
-        this.e.compress(this.hash, this.h, p);
+        this.run(p);
         p = DATA_AT;
       }
     }
-    if (p > DATA_AT) this.e.compress(this.hash, this.h, p);
+    if (p > DATA_AT) this.run(p);
     for (let i = 0; i < len; i++) tail[i] = buf[off + i]!;
     this.tailLen = len;
   }
@@ -194,7 +194,7 @@ export class Sha2Wasm {
     // The message length in bits, big-endian, in the last 8 bytes (exact for any byte count below 2^53).
     view.setUint32(end - 8, Math.floor(this.total / 2 ** 29));
     view.setUint32(end - 4, (this.total % 2 ** 29) * 8);
-    this.e.compress(this.hash, this.h, end);
+    this.run(end);
     this.tail.fill(0, 0, r);
     this.tailLen = 0;
   }
@@ -212,6 +212,11 @@ export class Sha2Wasm {
       out[o + 2] = w >>> 8;
       out[o + 3] = w;
     }
+  }
+
+  /** Compresses the blocks at DATA_AT..end. */
+  private run(end: number): void {
+    this.e.compress(this.hash, this.h, end, (end - DATA_AT) / this.blockBytes);
   }
 
   /** Zeroes the chaining value and buffered input. */
