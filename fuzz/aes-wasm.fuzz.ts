@@ -16,10 +16,10 @@ import { check, chunk, cutsArb, ensure, ensureBytes, outcome, printStats, splitA
 afterAll(() => printStats());
 
 const keyArb = fc.constantFrom(16, 24, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
-/** Random text, or lengths around block and chunk (64 KiB) boundaries. */
+/** Random text, or lengths around block, eight- and sixteen-block group and chunk (64 KiB) boundaries. */
 const textArb = fc.oneof(
   { weight: 4, arbitrary: fc.uint8Array({ maxLength: 2000 }) },
-  { weight: 1, arbitrary: fc.constantFrom(15, 16, 17, 127, 128, 129, 65535, 65536, 65537, 70000).map((n) => new Uint8Array(n).map((_, i) => (i * 131) >> 3)) },
+  { weight: 1, arbitrary: fc.constantFrom(15, 16, 17, 127, 128, 129, 255, 256, 257, 383, 65535, 65536, 65537, 70000).map((n) => new Uint8Array(n).map((_, i) => (i * 131) >> 3)) },
 );
 /** A 16-byte counter block: random, or with its low 32 or 64 bits (or all 128) about to wrap. */
 const counterArb = fc.tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.constantFrom('random', 'low32', 'low64', 'all'), fc.nat({ max: 40 })).map(([b, shape, back]) => {

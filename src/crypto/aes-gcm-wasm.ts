@@ -3,11 +3,14 @@
  * (aes-wasm.ts): bitsliced AES and multiply-based GHASH, both constant time.
  *
  * §7.1: J0 = IV ‖ 0^31 ‖ 1; the GCTR counter starts at inc32(J0); the tag is
- * GHASH_H(A ‖ 0^v ‖ C ‖ 0^u ‖ len(A)_64 ‖ len(C)_64) ⊕ E_K(J0). Sealing
- * encrypts each chunk then hashes it; opening whole hashes every chunk,
- * checks the tag, and only then decrypts (nothing is written to the caller's
- * buffer for a forgery); opening in pieces hashes and decrypts each piece,
- * keeping a partial block's ciphertext and keystream between pieces.
+ * GHASH_H(A ‖ 0^v ‖ C ‖ 0^u ‖ len(A)_64 ‖ len(C)_64) ⊕ E_K(J0). Whole
+ * groups of eight blocks are encrypted and hashed in one pass
+ * (aes-gcm-wasm-code.ts). Opening a whole message of up to one chunk decrypts
+ * it in the engine's memory while hashing it and copies the plaintext out
+ * only once the tag verifies; a longer one is hashed, checked, and only then
+ * decrypted — either way nothing is written to the caller's buffer for a
+ * forgery. Opening in pieces hashes and decrypts each piece, keeping a
+ * partial block's ciphertext and keystream between pieces.
  */
 import { equalAt } from './constant-time.ts';
 import { AesEngine, BLOCK_AT, CHUNK, CtrCounter, DATA_AT, checkSpan, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
@@ -56,20 +59,29 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
     const e = this.e;
     const at = off + aadLen;
     this.begin(iv, buf, off, aadLen);
-    for (let done = 0; done < len; done += CHUNK) {
-      const n = Math.min(CHUNK, len - done);
-      e.load(buf, at + done, n);
-      e.ghash(DATA_AT, (n + 15) >>> 4, this.y);
-    }
-    this.textLen = len;
-    this.finish(false);
-    const ok = equalAt(this.tag, 0, buf, at + len, 16);
-    if (ok) {
-      // One chunk is still in the memory; a longer text is read again.
+    if (len <= CHUNK) {
+      // Decrypted in the memory while hashed; copied out only once the tag verifies.
+      e.load(buf, at, len);
+      this.gctrGhash((len + 15) >>> 4, len >>> 4, true);
+      this.textLen = len;
+      if (len % 16 !== 0) this.partial.set(buf.subarray(at + len - (len % 16), at + len));
+      this.finish(true);
+    } else {
       for (let done = 0; done < len; done += CHUNK) {
         const n = Math.min(CHUNK, len - done);
-        if (len > CHUNK) e.load(buf, at + done, n);
-        this.run((n + 15) >>> 4);
+        e.load(buf, at + done, n);
+        e.ghash(DATA_AT, (n + 15) >>> 4, this.y);
+      }
+      this.textLen = len;
+      this.finish(false);
+    }
+    const ok = equalAt(this.tag, 0, buf, at + len, 16);
+    if (ok && len <= CHUNK) e.unload(buf, at, len);
+    else if (ok) {
+      for (let done = 0; done < len; done += CHUNK) {
+        const n = Math.min(CHUNK, len - done);
+        e.load(buf, at + done, n);
+        this.run(DATA_AT, (n + 15) >>> 4);
         e.unload(buf, at + done, n);
       }
     }
@@ -159,13 +171,7 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
       const whole = n >>> 4;
       const blocks = (n + 15) >>> 4;
       e.load(src, srcOff + done, n);
-      if (decrypt) {
-        e.ghash(DATA_AT, whole, this.y);
-        this.run(blocks);
-      } else {
-        this.run(blocks);
-        e.ghash(DATA_AT, whole, this.y);
-      }
+      this.gctrGhash(blocks, whole, decrypt);
       e.unload(dst, dstOff + done, n);
       const tail = n & 15;
       if (tail !== 0) {
@@ -178,9 +184,44 @@ export class AesGcmWasm implements AesGcmKey, KeyOwner {
     e.wipe(Math.min(len, CHUNK));
   }
 
-  /** The GCTR keystream over `n` blocks at DATA_AT (inc32: never wraps below MAX_TEXT). */
-  private run(n: number): void {
-    this.e.ctr(DATA_AT, n, this.rounds, this.counter.block);
+  /**
+   * GCTR over the `blocks` blocks at DATA_AT and GHASH over the first `whole`
+   * of them as ciphertext: the input when decrypting, the output when
+   * encrypting. Whole groups of 8 blocks go through ctrGhash, which hashes a
+   * group while it encrypts the next (sealing) or the same (opening).
+   */
+  private gctrGhash(blocks: number, whole: number, decrypt: boolean): void {
+    const { e, counter, y, rounds } = this;
+    if (decrypt) {
+      const groups = whole >>> 3;
+      if (groups > 0) {
+        e.ctrGhash(DATA_AT, DATA_AT, groups, rounds, counter.block, y);
+        counter.add(8 * groups, true);
+      }
+      const at = DATA_AT + 128 * groups;
+      if (whole > 8 * groups) e.ghash(at, whole - 8 * groups, y);
+      this.run(at, blocks - 8 * groups);
+      return;
+    }
+    const groups = blocks >>> 3;
+    if (groups === 0) {
+      this.run(DATA_AT, blocks);
+      if (whole > 0) e.ghash(DATA_AT, whole, y);
+      return;
+    }
+    this.run(DATA_AT, 8);
+    if (groups > 1) {
+      e.ctrGhash(DATA_AT + 128, DATA_AT, groups - 1, rounds, counter.block, y);
+      counter.add(8 * (groups - 1), true);
+    }
+    this.run(DATA_AT + 128 * groups, blocks - 8 * groups);
+    e.ghash(DATA_AT + 128 * (groups - 1), whole - 8 * (groups - 1), y);
+  }
+
+  /** The GCTR keystream over `n` blocks at `p` (inc32: never wraps below MAX_TEXT). */
+  private run(p: number, n: number): void {
+    if (n === 0) return;
+    this.e.ctr(p, n, this.rounds, this.counter.block);
     this.counter.add(n, true);
   }
 

@@ -2,8 +2,8 @@
  * The WebAssembly engine behind AES-CTR and AES-GCM of the portable
  * provider (aes-ctr-wasm.ts, aes-gcm-wasm.ts): one module, assembled in
  * TypeScript when first used (wasm-emitter.ts), with the bitsliced AES-CTR
- * function (aes-wasm-code.ts) and GHASH (ghash-wasm-code.ts), both constant
- * time. It needs WebAssembly SIMD (Node ≥ 16.4, Deno, Bun); where the module
+ * function (aes-wasm-code.ts), GHASH (ghash-wasm-code.ts) and both in one
+ * pass (aes-gcm-wasm-code.ts), all constant time. It needs WebAssembly SIMD (Node ≥ 16.4, Deno, Bun); where the module
  * does not compile or fails its known answers, `aesWasmAvailable()` is false
  * and the provider keeps @noble/ciphers' AES (DESIGN.md, "Crypto providers").
  *
@@ -18,7 +18,8 @@
  */
 import { fromHex, toHex } from '../wire/bytes.ts';
 import { aesRounds, bitslicedRoundKeys, expandKey } from './aes-key-schedule.ts';
-import { AES_SHUFFLE_MASKS, ctrBody } from './aes-wasm-code.ts';
+import { CTR_GHASH_SCRATCH, ctrGhashBody } from './aes-gcm-wasm-code.ts';
+import { ctrBody } from './aes-wasm-code.ts';
 import { GHASH_POWERS, GHASH_TABLE_POWER, ghashBody, ghashTable } from './ghash-wasm-code.ts';
 import { I32, instantiate, moduleBytes } from './wasm-emitter.ts';
 
@@ -29,13 +30,12 @@ export const KEYS_AT = 0;
 const MAX_KEYS = 15 * 128;
 const COUNTER_AT = 1920;
 const Y_AT = 1936;
-/** ghashBody's scheduling stores. */
-const GHASH_SCRATCH_AT = 1952;
-const MASKS_AT = 1984;
-export const TABLE_AT = 2048;
+/** The functions' scratch (masked pieces of a block, scheduling stores): per-call state, wiped after each call. */
+const SCRATCH_AT = 1952;
+export const TABLE_AT = SCRATCH_AT + CTR_GHASH_SCRATCH;
 export const TABLE_BYTES = GHASH_POWERS * GHASH_TABLE_POWER;
 /** One block of scratch: H, E_K(J0), a GCM lengths block, a completed partial block. */
-export const BLOCK_AT = 2816;
+export const BLOCK_AT = TABLE_AT + TABLE_BYTES;
 /** Data chunks: DATA_AT .. DATA_AT + CHUNK. */
 export const DATA_AT = 4096;
 export const CHUNK = 65536;
@@ -43,15 +43,17 @@ const PAGES = 2;
 
 export function aesWasmModuleBytes(): Uint8Array {
   return moduleBytes({
-    types: [{ params: [I32, I32, I32], results: [] }, { params: [I32, I32], results: [] }],
+    types: [{ params: [I32, I32, I32], results: [] }, { params: [I32, I32], results: [] }, { params: [I32, I32, I32, I32], results: [] }],
     functions: [
-      { type: 0, body: ctrBody(KEYS_AT, COUNTER_AT, MASKS_AT) }, // ctr(p, n, rounds)
-      { type: 1, body: ghashBody(Y_AT, TABLE_AT, GHASH_SCRATCH_AT) }, // ghash(p, n)
+      { type: 0, body: ctrBody(KEYS_AT, COUNTER_AT) }, // ctr(p, n, rounds)
+      { type: 1, body: ghashBody(Y_AT, TABLE_AT, SCRATCH_AT) }, // ghash(p, n)
+      { type: 2, body: ctrGhashBody(KEYS_AT, COUNTER_AT, Y_AT, TABLE_AT, SCRATCH_AT) }, // ctrGhash(pc, pg, groups, rounds)
     ],
     memoryPages: PAGES,
     exports: [
       { name: 'ctr', kind: 'func', index: 0 },
       { name: 'ghash', kind: 'func', index: 1 },
+      { name: 'ctrGhash', kind: 'func', index: 2 },
       { name: 'memory', kind: 'memory', index: 0 },
     ],
   });
@@ -72,6 +74,7 @@ export class AesEngine {
   private owner: KeyOwner | null = null;
   private readonly ctrFn: (p: number, n: number, rounds: number) => void;
   private readonly ghashFn: (p: number, n: number) => void;
+  private readonly ctrGhashFn: (pc: number, pg: number, groups: number, rounds: number) => void;
 
   constructor(exports: Record<string, unknown>) {
     const buffer = (exports['memory'] as { buffer: ArrayBuffer }).buffer;
@@ -80,7 +83,7 @@ export class AesEngine {
     this.view = new DataView(buffer);
     this.ctrFn = exports['ctr'] as AesEngine['ctrFn'];
     this.ghashFn = exports['ghash'] as AesEngine['ghashFn'];
-    this.m8.set(AES_SHUFFLE_MASKS, MASKS_AT);
+    this.ctrGhashFn = exports['ctrGhash'] as AesEngine['ctrGhashFn'];
   }
 
   /** Puts `key`'s round keys (and GHASH table) in the memory unless they are there already. */
@@ -118,6 +121,19 @@ export class AesEngine {
     const m8 = this.m8;
     m8.set(y, Y_AT);
     this.ghashFn(p, n);
+    for (let i = 0; i < 16; i++) y[i] = m8[Y_AT + i]!;
+  }
+
+  /**
+   * Both at once over `groups` groups of 8 blocks: the keystream XORed into
+   * the blocks at `pc`, the blocks at `pg` hashed into `y` — each group hashed
+   * before its keystream is stored, so `pg` may equal `pc` (opening).
+   */
+  ctrGhash(pc: number, pg: number, groups: number, rounds: number, counter: Uint8Array, y: Uint8Array): void {
+    const m8 = this.m8;
+    m8.set(counter, COUNTER_AT);
+    m8.set(y, Y_AT);
+    this.ctrGhashFn(pc, pg, groups, rounds);
     for (let i = 0; i < 16; i++) y[i] = m8[Y_AT + i]!;
   }
 
@@ -170,7 +186,7 @@ export class AesEngine {
     const end = DATA_AT + ((n + 15) & ~15);
     if (n > 64) this.m8.fill(0, DATA_AT, end);
     else for (let i = DATA_AT; i < end; i++) this.m8[i] = 0;
-    this.m8.fill(0, COUNTER_AT, GHASH_SCRATCH_AT + 16);
+    this.m8.fill(0, COUNTER_AT, TABLE_AT);
     this.m8.fill(0, BLOCK_AT, BLOCK_AT + 16);
   }
 }
@@ -246,7 +262,9 @@ export function aesWasmAvailable(): boolean {
  * FIPS 197 Appendix C.1 and C.3 (AES-128 and AES-256 on one block: the
  * keystream for counter = the plaintext), then GHASH under the AES-128 key
  * of the GCM specification's test case 2 (H = E_K(0^128)) over its
- * ciphertext and lengths, and over six blocks at once against one at a time.
+ * ciphertext and lengths; over eleven blocks at once (a step of eight, one
+ * of three) against one at a time; and ctrGhash over two groups against
+ * ghash then ctr over the same sixteen blocks.
  */
 function knownAnswers(e: AesEngine): boolean {
   const block = new Uint8Array(16);
@@ -273,16 +291,29 @@ function knownAnswers(e: AesEngine): boolean {
   e.m8.set(fromHex('0388dace60b6a392f328c2b971b2fe78' + '00000000000000000000000000000080'), DATA_AT);
   e.ghash(DATA_AT, 2, y);
   const one = toHex(y);
-  // Six blocks at once (the four-block step, then the one-block step) against one at a time.
+  const fill = (blocks: number) => {
+    for (let i = 0; i < 16 * blocks; i++) e.m8[DATA_AT + i] = (i * 157 + 11) & 0xff;
+  };
+  // Eleven blocks at once against one at a time.
+  fill(11);
   y.fill(0);
-  e.m8.fill(0, DATA_AT, DATA_AT + 96);
-  e.m8.set(fromHex('0388dace60b6a392f328c2b971b2fe78'), DATA_AT + 16);
-  e.ghash(DATA_AT, 6, y);
-  const six = toHex(y);
+  e.ghash(DATA_AT, 11, y);
+  const eleven = toHex(y);
   y.fill(0);
-  for (let i = 0; i < 6; i++) e.ghash(DATA_AT + 16 * i, 1, y);
-  const sixOneByOne = toHex(y);
+  for (let i = 0; i < 11; i++) e.ghash(DATA_AT + 16 * i, 1, y);
+  const elevenOneByOne = toHex(y);
+  // Two groups hashed and decrypted in one pass against the two passes.
+  const start = fromHex('000102030405060708090a0bfffffff0');
+  fill(16);
+  y.fill(0);
+  e.ghash(DATA_AT, 16, y);
+  e.ctr(DATA_AT, 16, 10, start);
+  const twoPasses = toHex(y) + toHex(e.m8.subarray(DATA_AT, DATA_AT + 256));
+  fill(16);
+  y.fill(0);
+  e.ctrGhash(DATA_AT, DATA_AT, 2, 10, start, y);
+  const onePass = toHex(y) + toHex(e.m8.subarray(DATA_AT, DATA_AT + 256));
   e.release(key);
-  e.wipe(96);
-  return one === 'f38cbb1ad69223dcc3457ae5b6b0f885' && six === sixOneByOne;
+  e.wipe(256);
+  return one === 'f38cbb1ad69223dcc3457ae5b6b0f885' && eleven === elevenOneByOne && onePass === twoPasses;
 }
