@@ -4,9 +4,10 @@
  * classic MAC), 60 packets sealed by the noble provider are fed to a
  * PacketReceiver whose opener comes from the provider this runtime selects
  * (`auto`), in chunks of 1 to 5000 bytes. Prints one JSON line per cipher:
- * whether the payloads came out intact and in order, and whether the opener
+ * whether the payloads came out intact and in order, whether the opener
  * took pieces (its runtime's cipher streams a piece of any length from a
- * source into the packet). test/transport/pieces-runtimes.test.ts checks them.
+ * source into the packet) and whether it opens detached (hands over the
+ * runtime's own output buffer; such packets are gathered first). test/transport/pieces-runtimes.test.ts checks them.
  */
 import { createOpener, createSealer } from '../src/crypto/packet-protection.ts';
 import { cryptoProvidersReady, providerFor } from '../src/crypto/providers/select.ts';
@@ -80,5 +81,5 @@ for (const c of cases) {
   } catch (e) {
     error = String(e);
   }
-  console.log(JSON.stringify({ runtime, cipher: c.cipher, mac: c.mac, provider: providerFor(c.cipher), delivered: intact, of: payloads.length, pieces: pieces > 0, error }));
+  console.log(JSON.stringify({ runtime, cipher: c.cipher, mac: c.mac, provider: providerFor(c.cipher), delivered: intact, of: payloads.length, pieces: pieces > 0, detached: opener.openDetached !== undefined, error }));
 }

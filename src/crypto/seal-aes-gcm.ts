@@ -83,7 +83,10 @@ export class AesGcmOpener implements PacketOpener {
     this.core = new GcmCore(p, key, iv);
     this.description = `${name} (${p.name})`;
     this.pieces = new PacketPieces(this.description, TAG);
+    if (this.core.gcm.openDetached) this.openDetached = this.openToOwnBuffer;
   }
+
+  readonly openDetached?: (seq: number, buf: Uint8Array, off: number, packetLength: number) => Uint8Array;
 
   decryptLength(_seq: number, buf: Uint8Array, off: number): number {
     if (this.disposed) throw usedAfterDispose(this.description);
@@ -96,11 +99,24 @@ export class AesGcmOpener implements PacketOpener {
     this.core.nextIv();
   }
 
-  /** In pieces where the provider's GCM streams (beginOpen): packet_length is the AAD, as in `open`. */
+  /** packet_length is the AAD, as in `open`; the plaintext stays in the provider's own output buffer. */
+  private openToOwnBuffer(seq: number, buf: Uint8Array, off: number, packetLength: number): Uint8Array {
+    if (this.disposed) throw usedAfterDispose(this.description);
+    const plain = this.core.gcm.openDetached!(this.core.iv, buf, off, 4, packetLength);
+    if (!plain) throw new MacError(this.name, seq);
+    this.core.nextIv();
+    return plain;
+  }
+
+  /**
+   * In pieces where the provider's GCM streams (beginOpen): packet_length is
+   * the AAD, as in `open`. Not where it opens detached: its pieces would each
+   * be copied back, no fewer copies than gathering the ciphertext first.
+   */
   beginPieces(seq: number, head: Uint8Array, headOff: number, packetLength: number): boolean {
     if (this.disposed) throw usedAfterDispose(this.description);
     const gcm = this.core.gcm;
-    if (!gcm.beginOpen) return false;
+    if (!gcm.beginOpen || this.openDetached) return false;
     gcm.beginOpen(this.core.iv, head, headOff, 4);
     this.pieces.begin(seq, packetLength);
     return true;

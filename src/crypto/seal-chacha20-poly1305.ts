@@ -124,7 +124,10 @@ export class ChaChaPolyOpener implements PacketOpener {
     this.core = new ChaChaPolyCore(p, key, mac);
     this.description = `${NAME} (${p.name})`;
     this.pieces = new PacketPieces(this.description, TAG);
+    if (this.core.main.xorDetached) this.openDetached = this.openToOwnBuffer;
   }
+
+  readonly openDetached?: (seq: number, buf: Uint8Array, off: number, packetLength: number) => Uint8Array;
 
   /** Decrypts a copy of the length: the encrypted bytes stay in place for the tag. */
   decryptLength(seq: number, buf: Uint8Array, off: number): number {
@@ -138,6 +141,19 @@ export class ChaChaPolyOpener implements PacketOpener {
   }
 
   open(seq: number, buf: Uint8Array, off: number, packetLength: number): void {
+    this.verify(seq, buf, off, packetLength);
+    this.core.main.update(buf, off + 4, packetLength);
+    writeUint32(buf, off, packetLength);
+  }
+
+  /** The tag first (over the ciphertext), then K_2 decrypts into the provider's own output buffer. */
+  private openToOwnBuffer(seq: number, buf: Uint8Array, off: number, packetLength: number): Uint8Array {
+    this.verify(seq, buf, off, packetLength);
+    return this.core.main.xorDetached!(buf, off + 4, packetLength);
+  }
+
+  /** Poly1305 over encrypted length ‖ ciphertext against the tag after it; leaves K_2 at block 1. */
+  private verify(seq: number, buf: Uint8Array, off: number, packetLength: number): void {
     if (this.disposed) throw usedAfterDispose(this.description);
     const c = this.core;
     const n = 4 + packetLength;
@@ -147,19 +163,17 @@ export class ChaChaPolyOpener implements PacketOpener {
     const ok = equalAt(c.tag, 0, buf, off + n, TAG);
     c.tag.fill(0);
     if (!ok) throw new MacError(NAME, seq);
-    c.main.update(buf, off + 4, packetLength);
-    writeUint32(buf, off, packetLength);
   }
 
   /**
    * Where the K_2 stream takes pieces of any length (xorTo): Poly1305 runs over
    * the encrypted length and then each ciphertext piece as it arrives, and K_2
-   * decrypts the piece into the packet.
+   * decrypts the piece into the packet. Not where it decrypts detached (as for AES-GCM).
    */
   beginPieces(seq: number, head: Uint8Array, headOff: number, packetLength: number): boolean {
     if (this.disposed) throw usedAfterDispose(this.description);
     const c = this.core;
-    if (!c.main.xorTo) return false;
+    if (!c.main.xorTo || this.openDetached) return false;
     c.setSeq(seq);
     c.startMain();
     c.mac.init(c.polyKey, 0);

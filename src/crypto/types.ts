@@ -77,6 +77,14 @@ export interface PacketOpener {
    */
   open(seq: number, buf: Uint8Array, off: number, packetLength: number): void;
   /**
+   * Optional, preferred to `open` where present: the same check, but the
+   * plaintext padding_length ‖ payload ‖ padding (`packetLength` bytes) is
+   * returned in a buffer of its own instead of written back into `buf` — for
+   * primitives that produce a fresh output buffer anyway (node:crypto), which
+   * saves copying it back. `buf` is left as received. Throws MacError.
+   */
+  openDetached?(seq: number, buf: Uint8Array, off: number, packetLength: number): Uint8Array;
+  /**
    * Optional: opens a packet that arrives in pieces (one straddling received
    * chunks) without gathering its ciphertext first: the cipher writes each
    * piece's plaintext straight into the packet's buffer. For openers whose

@@ -195,7 +195,7 @@ export class PacketReceiver {
       this.pend.fill(0, 0, 4 + this.packetLength);
       throw e;
     }
-    this.deliver(this.pend, 0);
+    this.deliver(this.pend, 4);
   }
 
   /** Decrypts packet_length (once per packet) and checks it; returns the packet's total size on the wire. */
@@ -214,22 +214,32 @@ export class PacketReceiver {
   }
 
   private openAndDeliver(buf: Uint8Array, off: number): void {
-    this.opener.open(this.seq, buf, off, this.packetLength);
-    this.deliver(buf, off);
+    const o = this.opener;
+    if (!o.openDetached) {
+      o.open(this.seq, buf, off, this.packetLength);
+      this.deliver(buf, off + 4);
+      return;
+    }
+    const body = o.openDetached(this.seq, buf, off, this.packetLength);
+    try {
+      this.deliver(body, 0);
+    } finally {
+      body.fill(0); // the handler's views end with its call; no plaintext left in freed memory
+    }
   }
 
-  /** Checks the padding of the opened packet at `buf[off]`, counts it and hands its payload on. */
+  /** Checks the padding of the opened packet body (padding_length ‖ payload ‖ padding) at `buf[off]`, counts it and hands its payload on. */
   private deliver(buf: Uint8Array, off: number): void {
     const len = this.packetLength;
     const seq = this.seq;
-    const pad = buf[off + 4]!;
+    const pad = buf[off]!;
     if (pad < 4 || pad > len - 2) {
       throw new ProtocolError(`packet ${seq}`, `invalid padding length ${pad} in a packet of length ${len}`);
     }
     this.seq = (seq + 1) >>> 0;
     this.bytesSinceKeys += 4 + len + this.opener.tagLength;
     this.packetsSinceKeys++;
-    this.handler(buf.subarray(off + 5, off + 4 + len - pad), seq);
+    this.handler(buf.subarray(off + 1, off + len - pad), seq);
   }
 
   dispose(): void {

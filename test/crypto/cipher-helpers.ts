@@ -75,12 +75,22 @@ export function keysFor(cipher: string, mac: string, bytes: (n: number) => Uint8
  * noble's ChaCha20, the portable provider's WebAssembly AES — and the MAC
  * covers the ciphertext (AEAD, etm). @noble/ciphers' AES (the portable
  * provider's AES without WebAssembly) works on whole blocks, and classic MACs
- * cover the plaintext: those packets are gathered and opened whole.
+ * cover the plaintext: those packets are gathered and opened whole. So are
+ * those whose opener hands over the runtime's output (opensDetached).
  */
 export function opensInPieces(cipher: string, mac: string, provider: ProviderName): boolean {
+  if (opensDetached(cipher, provider)) return false;
   if (cipher === 'chacha20-poly1305@openssh.com') return true;
   if (provider !== 'runtime' && !aesWasmAvailable()) return false;
   return CIPHERS[cipher]!.aead || !!MACS[mac]?.etm;
+}
+
+/**
+ * Whether an opener returns the plaintext in the runtime's own output buffer
+ * (PacketOpener.openDetached) instead of copying it back: node:crypto's AEADs.
+ */
+export function opensDetached(cipher: string, provider: ProviderName): boolean {
+  return provider === 'runtime' && CIPHERS[cipher]!.aead;
 }
 
 /** Whether packet_length is excluded from padding alignment (AEAD and etm; PROTOCOL §1.5/§1.6). */

@@ -16,6 +16,7 @@ import {
   hex,
   isRealNode,
   keysFor,
+  opensDetached,
   opensInPieces,
   plainPacket,
   providersOf,
@@ -71,7 +72,8 @@ function randomCuts(bytes: (n: number) => Uint8Array, size: number, n: number): 
 describe('which openers take pieces', () => {
   for (const c of COMBOS) {
     for (const provider of providersOf(c)) {
-      it(`${c.label} on ${provider}: ${opensInPieces(c.cipher, c.mac, provider) ? 'in pieces' : 'gathered whole'}`, () => {
+      const how = opensDetached(c.cipher, provider) ? 'gathered whole, opened detached' : opensInPieces(c.cipher, c.mac, provider) ? 'in pieces' : 'gathered whole';
+      it(`${c.label} on ${provider}: ${how}`, () => {
         const keys = keysFor(c.cipher, c.mac, rng(7));
         const o = createOpener(keys, provider);
         const head = createSealer(keys, provider);
@@ -81,12 +83,48 @@ describe('which openers take pieces', () => {
         head.seal(0, buf, 0, plain.length);
         const packetLength = o.decryptLength(0, buf, 0);
         expect(o.beginPieces?.(0, buf, 0, packetLength) ?? false).toBe(opensInPieces(c.cipher, c.mac, provider));
+        expect(typeof o.openDetached).toBe(opensDetached(c.cipher, provider) ? 'function' : 'undefined');
       });
     }
   }
-  it.runIf(isRealNode)('under Node, every AEAD and etm combination takes pieces on the runtime provider', () => {
+  it.runIf(isRealNode)('under Node, every AEAD and etm combination is opened by the runtime provider (in pieces or detached)', () => {
     for (const c of COMBOS) if (CIPHERS[c.cipher]!.aead || MACS[c.mac]!.etm) expect(providersOf(c), c.label).toContain('runtime');
   });
+});
+
+describe('opening detached: the runtime output handed over, the packet left as received', () => {
+  for (const f of referencePackets) {
+    for (const provider of providersOf(f).filter((p) => opensDetached(f.cipher, p))) {
+      it(`${f.cipher} ${f.mac} iv=${f.iv.slice(0, 8) || '-'} on ${provider}: same plaintext as open(); a flipped bit is a MacError`, () => {
+        const keys = fixtureKeys(f);
+        const detached = createOpener(keys, provider);
+        const inPlace = createOpener(keys, provider);
+        for (const p of f.packets) {
+          const sealed = unhex(p.sealed);
+          const buf = sealed.slice();
+          const packetLength = detached.decryptLength(p.seq, buf, 0);
+          const body = detached.openDetached!(p.seq, buf, 0, packetLength);
+          expect(hex(buf), 'the packet is only read').toBe(hex(sealed));
+          expect(body).toBeInstanceOf(Uint8Array);
+          expect(Object.getPrototypeOf(body), 'a plain Uint8Array (a Buffer would slice() to a view)').toBe(Uint8Array.prototype);
+          expect(hex(body)).toBe(hex(openWhole(inPlace, p.seq, sealed).subarray(4)));
+          expect(hex(body)).toBe(p.plain.slice(8));
+        }
+        const last = f.packets.at(-1)!;
+        for (const at of [0, 4, unhex(last.sealed).length - 1]) {
+          const opener = createOpener(keys, provider);
+          for (const p of f.packets.slice(0, -1)) {
+            const b = unhex(p.sealed);
+            opener.openDetached!(p.seq, b, 0, opener.decryptLength(p.seq, b, 0));
+          }
+          const bad = unhex(last.sealed);
+          const packetLength = opener.decryptLength(last.seq, bad.slice(), 0);
+          bad[at]! ^= 0x10;
+          expect(() => opener.openDetached!(last.seq, bad, 0, packetLength), `bit at ${at}`).toThrow(MacError);
+        }
+      });
+    }
+  }
 });
 
 const piecewiseCases = referencePackets.flatMap((f) =>
@@ -187,7 +225,7 @@ describe('large packets in pieces, mixed with whole ones', () => {
 
 describe('the piecewise contract', () => {
   const keys = keysFor('chacha20-poly1305@openssh.com', 'none', rng(3));
-  for (const provider of providersOf({ cipher: keys.cipher, mac: 'none' })) {
+  for (const provider of providersOf({ cipher: keys.cipher, mac: 'none' }).filter((p) => opensInPieces(keys.cipher, 'none', p))) {
     it(`${keys.cipher} on ${provider}: pieces out of turn are RangeErrors, use after dispose a TypeError`, () => {
       const o = createOpener(keys, provider);
       const src = new Uint8Array(64);

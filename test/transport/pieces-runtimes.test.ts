@@ -2,9 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-// Packets straddling received chunks are opened in pieces by each runtime's
-// own ciphers (node:crypto in Node, Bun and Deno; noble's ChaCha20 where Bun
-// has none): scripts/runtime-pieces.ts on each. bun and deno come from npm.
+// Packets straddling received chunks, on each runtime's own ciphers
+// (node:crypto in Node, Bun and Deno; noble's ChaCha20 where Bun has none):
+// node:crypto's AEADs gather them and hand over the runtime's output
+// (openDetached), other AEAD and etm openers take pieces, a classic MAC
+// gathers: scripts/runtime-pieces.ts on each. bun and deno come from npm.
 const root = resolve(__dirname, '..', '..');
 const bin = (name: string) => resolve(root, 'node_modules', '.bin', name);
 
@@ -15,7 +17,7 @@ const runtimes: [string, string[]][] = [
 ];
 
 describe('straddling packets on every runtime', () => {
-  test.each(runtimes)('%s: every packet intact, AEAD and etm opened in pieces, a classic MAC gathered', (name, argv) => {
+  test.each(runtimes)('%s: every packet intact; runtime AEADs detached, other AEAD and etm openers in pieces, a classic MAC gathered', (name, argv) => {
     const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -24,7 +26,9 @@ describe('straddling packets on every runtime', () => {
       expect(l.runtime).toBe(name);
       expect(l.error, JSON.stringify(l)).toBeUndefined();
       expect(l.delivered, JSON.stringify(l)).toBe(60);
-      expect(l.pieces, JSON.stringify(l)).toBe(l.mac === 'none' || String(l.mac).endsWith('-etm@openssh.com'));
+      const aead = l.mac === 'none';
+      expect(l.detached, JSON.stringify(l)).toBe(aead && l.provider === 'runtime');
+      expect(l.pieces, JSON.stringify(l)).toBe(!l.detached && (aead || String(l.mac).endsWith('-etm@openssh.com')));
     }
   }, 150_000);
 });

@@ -51,6 +51,12 @@ export interface AesGcmKey {
    */
   open(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): boolean;
   /**
+   * Optional: `open` with the `len` plaintext bytes returned in a buffer of
+   * their own (`buf` left untouched), or undefined when the tag does not
+   * verify. For providers whose output is a fresh buffer anyway.
+   */
+  openDetached?(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): Uint8Array | undefined;
+  /**
    * Optional: `open` in pieces, one message at a time per key. beginOpen takes
    * the IV and the AAD `aad[aadOff .. aadOff+aadLen)`; openPiece decrypts the
    * next `len` ciphertext bytes (any `len`) from `src[srcOff ..)` into
@@ -74,6 +80,11 @@ export interface ChaCha20Stream {
    * continues mid-block) with `src[srcOff ..)` into `dst[dstOff ..)`.
    */
   xorTo?(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
+  /**
+   * Optional: the next `len` keystream bytes XOR `src[srcOff ..)`, returned in
+   * a buffer of their own — for providers whose output is a fresh buffer anyway.
+   */
+  xorDetached?(src: Uint8Array, srcOff: number, len: number): Uint8Array;
   dispose(): void;
 }
 

@@ -6,9 +6,10 @@
  * files under src/crypto allowed to touch `node:*` (DESIGN.md, "Layers").
  *
  * node:crypto has no "update into a target" API: each call returns a fresh
- * buffer that is copied back in place (or, for the src → dst methods, into
- * the target). Its ciphers are streams, so those methods take pieces of any
- * length. Poly1305 is not exposed, so chacha20-poly1305@openssh.com pairs
+ * buffer, which the detached methods (openDetached, xorDetached) hand over as
+ * it is and the others copy back in place (or, for xorTo, into the target).
+ * Packets that straddle reads are gathered and opened detached, rather than
+ * in pieces each copied back: the same one copy, one runtime call less. Poly1305 is not exposed, so chacha20-poly1305@openssh.com pairs
  * this ChaCha20 with hopssh's own Poly1305 (poly1305.ts).
  */
 import type {
@@ -68,15 +69,25 @@ const view = (buf: Uint8Array, off: number, len: number): Uint8Array =>
   off === 0 && len === buf.length ? buf : buf.subarray(off, off + len);
 
 /**
- * `cipher.update(src[srcOff .. srcOff+len))` written to `dst[dstOff ..)`: a
- * stream cipher's output is as long as its input (a runtime that held some
- * back would corrupt the packet, so that is an error).
+ * `cipher.update(input)`: a stream cipher's output is as long as its input (a
+ * runtime that held some back would corrupt the packet, so that is an error).
  */
+function updated(cipher: NodeCipher, what: string, input: Uint8Array): Uint8Array {
+  if (input.length === 0) return new Uint8Array(0);
+  const out = cipher.update(input);
+  if (out.length !== input.length) throw new Error(`${what}: the runtime returned ${out.length} bytes for ${input.length}`);
+  return out;
+}
+
+/**
+ * The output as a plain Uint8Array: a node Buffer's slice() is a view, not
+ * the copy the layers above take with it (as io/node-socket.ts hands them plain views too).
+ */
+const handedOver = (out: Uint8Array): Uint8Array => new Uint8Array(out.buffer, out.byteOffset, out.length);
+
+/** `cipher.update(src[srcOff .. srcOff+len))` written to `dst[dstOff ..)`. */
 function updateTo(cipher: NodeCipher, what: string, src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
-  if (len === 0) return;
-  const out = cipher.update(view(src, srcOff, len));
-  if (out.length !== len) throw new Error(`${what}: the runtime returned ${out.length} bytes for ${len}`);
-  dst.set(out, dstOff);
+  if (len > 0) dst.set(updated(cipher, what, view(src, srcOff, len)), dstOff);
 }
 
 /** AES-CTR: one stateful OpenSSL context per direction; the keystream continues across packets. */
@@ -105,8 +116,6 @@ class RuntimeAesCtr implements AesCtrStream {
 class RuntimeAesGcm implements AesGcmKey {
   private readonly key: Uint8Array;
   private readonly algorithm: string;
-  /** The open in pieces under way (beginOpen … endOpen). */
-  private decipher: NodeCipher | undefined;
 
   constructor(key: Uint8Array) {
     this.key = key.slice();
@@ -122,51 +131,31 @@ class RuntimeAesGcm implements AesGcmKey {
   }
 
   open(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): boolean {
+    const plain = this.openDetached(iv, buf, off, aadLen, len);
+    if (!plain) return false;
+    buf.set(plain, off + aadLen);
+    plain.fill(0);
+    return true;
+  }
+
+  /** node's output is a fresh buffer: handed over as it is, once final() has verified the tag. */
+  openDetached(iv: Uint8Array, buf: Uint8Array, off: number, aadLen: number, len: number): Uint8Array | undefined {
     const tagOff = off + aadLen + len;
     const d = lib().createDecipheriv(this.algorithm, this.key, iv.subarray(0, 12), { authTagLength: 16 });
     d.setAuthTag(buf.subarray(tagOff, tagOff + 16));
     if (aadLen > 0) d.setAAD(buf.subarray(off, off + aadLen));
-    // The plaintext goes to a fresh buffer and reaches `buf` only once final() has verified the tag.
-    const plain = len > 0 ? d.update(buf.subarray(off + aadLen, tagOff)) : undefined;
+    const plain = handedOver(updated(d, this.algorithm, buf.subarray(off + aadLen, tagOff)));
     try {
       d.final();
     } catch {
-      plain?.fill(0);
-      return false;
-    }
-    if (plain) {
-      buf.set(plain, off + aadLen);
       plain.fill(0);
+      return undefined;
     }
-    return true;
-  }
-
-  /** node's Decipheriv is a stream: update() gives the plaintext of each piece, final() checks the tag (set late, as GCM allows). */
-  beginOpen(iv: Uint8Array, aad: Uint8Array, aadOff: number, aadLen: number): void {
-    const d = lib().createDecipheriv(this.algorithm, this.key, iv.subarray(0, 12), { authTagLength: 16 });
-    if (aadLen > 0) d.setAAD(aad.subarray(aadOff, aadOff + aadLen));
-    this.decipher = d;
-  }
-
-  openPiece(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
-    updateTo(this.decipher!, this.algorithm, src, srcOff, len, dst, dstOff);
-  }
-
-  endOpen(tag: Uint8Array, tagOff: number): boolean {
-    const d = this.decipher!;
-    this.decipher = undefined;
-    d.setAuthTag(tag.subarray(tagOff, tagOff + 16));
-    try {
-      d.final();
-    } catch {
-      return false;
-    }
-    return true;
+    return plain;
   }
 
   dispose(): void {
     this.key.fill(0);
-    this.decipher = undefined;
   }
 }
 
@@ -197,8 +186,8 @@ class RuntimeChaCha20 implements ChaCha20Stream {
     updateTo(this.cipher!, 'chacha20', buf, off, len, buf, off);
   }
 
-  xorTo(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
-    updateTo(this.cipher!, 'chacha20', src, srcOff, len, dst, dstOff);
+  xorDetached(src: Uint8Array, srcOff: number, len: number): Uint8Array {
+    return handedOver(updated(this.cipher!, 'chacha20', view(src, srcOff, len)));
   }
 
   dispose(): void {
