@@ -4,9 +4,11 @@
  * is absent) is never used; among those that pass, the faster one by a quick
  * measurement wins. Decisions are cached for the process.
  */
+import { aesWasmAvailable } from '../aes-wasm.ts';
 import { UnsupportedAlgorithmError } from '../errors.ts';
 import type { ProviderChoice } from '../types.ts';
 import { nobleProvider } from './noble.ts';
+import { nobleAesLoaded, nobleAesReady } from './noble-aes-loader.ts';
 import type { PrimitiveId, PrimitiveProvider, ProviderName } from './primitives.ts';
 import { runtimeLoaded, runtimeProvider, runtimeState } from './runtime.ts';
 import { selfTest } from './self-test.ts';
@@ -65,9 +67,17 @@ export function primitiveOf(algorithm: string): PrimitiveId | null {
   return id;
 }
 
-/** Self-test result of `provider` for `id`; cached except while node:crypto is still loading. */
+const AES = new Set<PrimitiveId>(['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm', 'aes256-gcm']);
+
+/** Whether the portable provider's AES for `id` waits on its JavaScript fallback, still loading (noble-aes-loader.ts). */
+function nobleAesLoading(id: PrimitiveId): boolean {
+  return AES.has(id) && !aesWasmAvailable() && nobleAesLoaded() === undefined;
+}
+
+/** Self-test result of `provider` for `id`; cached except while node:crypto or the JavaScript AES is still loading. */
 function passes(provider: ProviderName, id: PrimitiveId): boolean | 'unavailable' {
   if (provider === 'runtime' && runtimeState() !== 'loaded') return 'unavailable';
+  if (provider === 'noble' && nobleAesLoading(id)) return 'unavailable';
   const k = `${provider}:${id}`;
   let ok = selfTests.get(k);
   if (ok === undefined) {
@@ -93,8 +103,8 @@ function select(id: PrimitiveId): Selection {
     for (const c of passed) if (c.mbPerSec! > best.mbPerSec!) best = c;
   }
   const selection: Selection = Object.freeze({ primitive: id, provider: best.provider, candidates: Object.freeze(candidates.map((c) => Object.freeze(c))) });
-  // While node:crypto is still loading (runtimes without getBuiltinModule), decide again next time.
-  if (runtimeState() !== 'loading') selections.set(id, selection);
+  // While node:crypto (runtimes without getBuiltinModule) or the JavaScript AES is still loading, decide again next time.
+  if (runtimeState() !== 'loading' && !nobleAesLoading(id)) selections.set(id, selection);
   return selection;
 }
 
@@ -131,7 +141,11 @@ export function availableProviders(algorithm: string): ProviderName[] {
   return ORDER.filter((p) => passes(p, id) === true);
 }
 
-/** Resolves when provider selection no longer waits on node:crypto loading (immediate on current Node, Bun, Deno). */
+/**
+ * Resolves when provider selection no longer waits on node:crypto or, where
+ * WebAssembly SIMD is missing, the JavaScript AES loading (immediate on
+ * current Node, Bun, Deno).
+ */
 export function cryptoProvidersReady(): Promise<void> {
-  return runtimeLoaded;
+  return nobleAesReady === undefined ? runtimeLoaded : Promise.all([runtimeLoaded, nobleAesReady]).then(() => undefined);
 }
