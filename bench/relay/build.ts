@@ -5,20 +5,24 @@
  * loader — and what is measured is hopssh, not tsx (which adds ~0.3 s of
  * CPU and ~35 MiB to every process it starts). The output goes under
  * node_modules/.cache (so `@noble/*` resolve from the project's
- * node_modules), one directory per run, removed at exit.
+ * node_modules), one directory per run, removed at exit. The program is
+ * the bundle `npm run build` makes (scripts/bundle-cli.ts), which
+ * bin/hopssh.js runs first; the library peer imports the tsc output, as a
+ * program importing the package does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerDir } from '../../test/helpers/cleanup.ts';
 import { run } from '../../test/helpers/run.ts';
+import { bundleCli } from '../../scripts/bundle-cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface HopsshBuild {
   /** The library peer (hopssh-peer.ts) as JavaScript. */
   libraryPeer: string;
-  /** The hopssh program's entry (src/cli/hopssh.ts) as JavaScript: what bin/hopssh.js runs when dist/ is built. */
+  /** The hopssh program bundled (src/cli/hopssh.ts and what it imports): what bin/hopssh.js runs when dist/ is built. */
   program: string;
 }
 
@@ -38,5 +42,5 @@ export async function buildHopssh(): Promise<HopsshBuild> {
   );
   const r = await run([process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { timeoutMs: 300_000 });
   if (r.code !== 0) throw new Error(`compiling hopssh for the benchmark failed:\n${r.stdout}${r.stderr}`);
-  return { libraryPeer: join(out, 'bench', 'relay', 'hopssh-peer.js'), program: join(out, 'src', 'cli', 'hopssh.js') };
+  return { libraryPeer: join(out, 'bench', 'relay', 'hopssh-peer.js'), program: await bundleCli(join(dir, 'bundle')) };
 }

@@ -22,7 +22,7 @@
  *   --rss-size N      the memory check: N bytes down and up through 2 sshd hops with hopssh's
  *                     library, its RSS traced (0 skips it)         default 1G
  *   --source          run hopssh from TypeScript through tsx (as bin/hopssh.js in a clone without
- *                     a build) instead of compiled by tsc first (build.ts)
+ *                     a build) instead of built first (build.ts: the program bundled, the library by tsc)
  *   --profile         after the timed runs of each case, one more transfer per route, cipher and direction
  *                     for hopssh's library (and hopssh-noble when selected) under node --cpu-prof (never timed);
  *                     the relay's self time by category (node:crypto, hopssh's crypto, GC, socket/pipe I/O,

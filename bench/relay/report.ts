@@ -127,7 +127,7 @@ export function writeReport(
     '`crypto: \'noble\'` is measured with the library only. ' +
       (opts.source
         ? 'hopssh runs from TypeScript through tsx (`--source`: as bin/hopssh.js in a clone without a build).'
-        : 'hopssh runs compiled by tsc first (plain `node`, as bin/hopssh.js with `npm run build`; through tsx every process would pay ~0.3 s of CPU and ~35 MiB more).'),
+        : 'hopssh runs built first, as `npm run build` does (plain `node`; through tsx every process would pay ~0.3 s of CPU and ~35 MiB more): the program is the bundle bin/hopssh.js runs, the library peer imports the tsc output.'),
     '',
     `**Transfers.** download = \`cat FILE\` on the target (${opts.size / MiB} MiB of an AES-CTR keystream), the peer's stdout compared byte for byte with the`,
     'expected stream as it arrives; upload = the stream into the peer\'s stdin, `cmp - FILE` on the target (exit 0 only when identical and',
