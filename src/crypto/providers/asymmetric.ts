@@ -4,13 +4,15 @@
  * present and passes its known-answer self-test (self-test-asymmetric.ts),
  * noble otherwise, and always with `crypto: 'noble'`.
  *
- * Which is faster is measured too, but later: timing noble costs its cold
- * start (its first Ed25519 signature builds tables: about 40 ms here), the
- * very cost the runtime saves a connection. So the runtime is used once it
- * passes, and a second after first use, off the connection's path, both are
- * timed; should noble be faster, it is used from then on (both give the same
- * bytes: the self-test and test/crypto check it). Decisions are cached for
- * the process.
+ * Unlike the bulk ciphers (select.ts), these are not timed on their own:
+ * timing noble costs its cold start (its first Ed25519 signature builds
+ * tables: about 40 ms and 7 MiB that stay), the very cost the runtime saves,
+ * and a timer after first use landed in the middle of long relays. Every
+ * runtime measured (Node, Bun, Deno: asymmetricDetails, bench/setup) is
+ * several times faster than noble. `asymmetricDetails` times both on request
+ * and, should noble be faster there, uses it from then on (both give the
+ * same bytes: the self-test and test/crypto check it). Decisions are cached
+ * for the process.
  */
 import type { ProviderChoice } from '../types.ts';
 import type { ProviderName } from './primitives.ts';
@@ -28,9 +30,6 @@ export interface AsymmetricSelection {
   /** Measured ms per operation (X25519; Ed25519 sign + verify; ECDSA verify); absent until measured. */
   msPerOp?: Readonly<Record<ProviderName, number>>;
 }
-
-/** How long after first use the providers are timed. */
-const MEASURE_DELAY_MS = 1000;
 
 const selfTests = new Map<AsymmetricId, boolean>();
 const selections = new Map<AsymmetricId, AsymmetricSelection>();
@@ -106,10 +105,6 @@ function select(id: AsymmetricId): AsymmetricSelection {
   }
   const selection = Object.freeze({ id, provider: 'runtime', runtimeSelfTest: 'passed' } as const);
   selections.set(id, selection);
-  const timer = setTimeout(() => {
-    if (selections.get(id) === selection) measured(id);
-  }, MEASURE_DELAY_MS);
-  (timer as { unref?: () => void }).unref?.();
   return selection;
 }
 
