@@ -29,6 +29,10 @@ export const V128_LOAD = 0, V128_STORE = 11, V128_CONST = 12, I8X16_SHUFFLE = 13
 export const I8X16_SPLAT = 15, I32X4_SPLAT = 17, I64X2_SPLAT = 18, I64X2_EXTRACT_LANE = 29, I64X2_REPLACE_LANE = 30;
 export const V128_NOT = 77, V128_AND = 78, V128_ANDNOT = 79, V128_OR = 80, V128_XOR = 81;
 export const I16X8_SHR_U = 141, I64X2_SHL = 203, I64X2_SHR_U = 205, I64X2_ADD = 206;
+// More control, conversion and vector instructions (i32x4 lanes, lane access, extended multiplies).
+export const CALL = 0x10, I32_WRAP_I64 = 0xa7;
+export const V128_LOAD32_ZERO = 92, I32X4_EXTRACT_LANE = 27, I32X4_REPLACE_LANE = 28;
+export const I32X4_SHL = 171, I32X4_SHR_U = 173, I32X4_ADD = 174, I64X2_EXTMUL_LOW_I32X4_U = 222, I64X2_EXTMUL_HIGH_I32X4_U = 223;
 
 /** LEB128 (§5.2.2): unsigned for sizes and indices, signed for constants. */
 export function uleb(v: number): Code {
