@@ -2,11 +2,12 @@
  * Sealing and opening 32 KiB packets per cipher and provider (benny).
  * AES-CTR runs with hmac-sha2-256-etm@openssh.com (and aes128-ctr with
  * hmac-sha2-512-etm too). The portable provider (`noble`) runs AES on
- * hopssh's WebAssembly AES and HMAC-SHA-256/512 on its WebAssembly SHA-2;
- * "noble-js" is the same provider with @noble/ciphers' AES and @noble/hashes'
- * HMAC instead (what it uses without WebAssembly), and "noble-hashes" the
- * same provider with only its HMAC on @noble/hashes (its HMAC before), all
- * timed in the same run; the AES and HMAC primitives alone follow. Before
+ * hopssh's WebAssembly AES, ChaCha20 on its WebAssembly SIMD ChaCha20 and
+ * HMAC-SHA-256/512 on its WebAssembly SHA-2; "noble-js" is the same provider
+ * with @noble/ciphers' AES and ChaCha20 and @noble/hashes' HMAC instead (what
+ * it uses without WebAssembly), and "noble-hashes" the same provider with
+ * only its HMAC on @noble/hashes (its HMAC before), all timed in the same
+ * run; the AES, ChaCha20 and HMAC primitives alone follow. Before
  * anything is timed, every provider's output is cross-checked byte for byte
  * (noble's style).
  * Both operations include writing the packet into the working buffer (the
@@ -21,13 +22,15 @@ import { arch, cpus, loadavg, machine } from 'node:os';
 import b from 'benny';
 import { CIPHERS, MACS } from '../src/crypto/cipher-registry.ts';
 import { aesWasmAvailable } from '../src/crypto/aes-wasm.ts';
+import { chacha20WasmAvailable } from '../src/crypto/chacha20-wasm.ts';
 import { createOpener, createSealer } from '../src/crypto/packet-protection.ts';
-import { NobleHmac, nobleProvider } from '../src/crypto/providers/noble.ts';
+import { NobleChaCha20, NobleHmac, nobleProvider } from '../src/crypto/providers/noble.ts';
 import { NobleAesCtr, NobleAesGcm } from '../src/crypto/providers/noble-aes.ts';
 import type { HmacHash, PrimitiveProvider } from '../src/crypto/providers/primitives.ts';
 import { runtimeProvider } from '../src/crypto/providers/runtime.ts';
 import { availableProviders, providerDetails, type ProviderName } from '../src/crypto/providers/select.ts';
 import { AesGcmOpener, AesGcmSealer } from '../src/crypto/seal-aes-gcm.ts';
+import { ChaChaPolyOpener, ChaChaPolySealer } from '../src/crypto/seal-chacha20-poly1305.ts';
 import { sha2WasmAvailable } from '../src/crypto/sha2-wasm.ts';
 import { CtrMacOpener, CtrMacSealer } from '../src/crypto/seal-ctr-mac.ts';
 import type { DirectionKeys, PacketOpener, PacketSealer } from '../src/crypto/types.ts';
@@ -71,7 +74,7 @@ function plainPacket(cipher: string, mac: string): Uint8Array {
 
 /**
  * A provider, or a variant of the portable one: "noble-js" without its
- * WebAssembly (@noble/ciphers' AES, @noble/hashes' HMAC), "noble-hashes" with
+ * WebAssembly (@noble/ciphers' AES and ChaCha20, @noble/hashes' HMAC), "noble-hashes" with
  * its WebAssembly AES but @noble/hashes' HMAC (its HMAC before WebAssembly SHA-2).
  */
 type Variant = 'noble-js' | 'noble-hashes';
@@ -83,6 +86,7 @@ const VARIANTS: Record<Variant, PrimitiveProvider> = {
     ...nobleProvider,
     aesCtr: (key, iv) => new NobleAesCtr(key, iv),
     aesGcm: (key) => new NobleAesGcm(key),
+    chacha20: (key) => new NobleChaCha20(key),
     hmac: nobleHashesHmac,
   },
   'noble-hashes': { ...nobleProvider, hmac: nobleHashesHmac },
@@ -96,6 +100,7 @@ function make(keys: DirectionKeys, p: Provider, role: 'seal' | 'open'): PacketSe
   const v = VARIANTS[p];
   const c = CIPHERS[keys.cipher]!;
   const key = keys.encKey.slice(0, c.keyLength);
+  if (c.name.startsWith('chacha20')) return role === 'seal' ? new ChaChaPolySealer(v, key) : new ChaChaPolyOpener(v, key);
   const iv = keys.iv.slice(0, c.ivLength);
   if (c.aead) return role === 'seal' ? new AesGcmSealer(c.name, v, key, iv) : new AesGcmOpener(c.name, v, key, iv);
   const mac = MACS[keys.mac]!;
@@ -111,7 +116,7 @@ function make(keys: DirectionKeys, p: Provider, role: 'seal' | 'open'): PacketSe
 
 const providersOf = (cipher: string, mac: string): Provider[] => [
   ...availableProviders(cipher).filter((p) => CIPHERS[cipher]!.aead || availableProviders(mac).includes(p)),
-  ...(cipher.startsWith('aes') && aesWasmAvailable() ? (['noble-js'] as const) : []),
+  ...((cipher.startsWith('aes') && aesWasmAvailable()) || (cipher.startsWith('chacha20') && chacha20WasmAvailable()) ? (['noble-js'] as const) : []),
   ...(!CIPHERS[cipher]!.aead && sha2WasmAvailable() ? (['noble-hashes'] as const) : []),
 ];
 
@@ -224,10 +229,11 @@ for (const { cipher, mac } of CASES) {
 
 /**
  * The primitives alone on 32 KiB, per implementation, outputs checked equal
- * first: AES-128-CTR keystream and AES-128-GCM sealing (no packet, no MAC),
- * and HMAC-SHA-256/512 (begin, one update, finish; no cipher).
+ * first: AES-128-CTR keystream, AES-128-GCM sealing and the ChaCha20
+ * keystream (no packet, no MAC), and HMAC-SHA-256/512 (begin, one update,
+ * finish; no cipher).
  */
-const PRIMITIVES = ['aes128-ctr', 'aes128-gcm-seal', 'hmac-sha256', 'hmac-sha512'] as const;
+const PRIMITIVES = ['aes128-ctr', 'aes128-gcm-seal', 'chacha20', 'hmac-sha256', 'hmac-sha512'] as const;
 type Primitive = (typeof PRIMITIVES)[number];
 interface PrimitiveRow {
   primitive: Primitive;
@@ -239,6 +245,7 @@ const primitiveRows: PrimitiveRow[] = [];
 {
   const key = fill(16, 5);
   const macKey = fill(64, 10);
+  const chachaKey = fill(32, 14);
   /** One run of `what` on `p` over PAYLOAD bytes, set up once. */
   const workload = (what: Primitive, p: PrimitiveProvider): (() => void) => {
     switch (what) {
@@ -252,6 +259,15 @@ const primitiveRows: PrimitiveRow[] = [];
         const iv = fill(12, 7);
         const buf = fill(PAYLOAD + 4 + 16, 6);
         return () => g.seal(iv, buf, 0, 4, PAYLOAD);
+      }
+      case 'chacha20': {
+        const s = p.chacha20!(chachaKey);
+        const nonce = fill(12, 12);
+        const buf = fill(PAYLOAD, 13);
+        return () => {
+          s.reset(nonce, 1);
+          s.update(buf, 0, PAYLOAD);
+        };
       }
       case 'hmac-sha256':
       case 'hmac-sha512': {
@@ -274,6 +290,10 @@ const primitiveRows: PrimitiveRow[] = [];
     const buf = fill(PAYLOAD + 4 + 16, 6);
     p.aesGcm!(key).seal(fill(12, 7), buf, 0, 4, PAYLOAD);
     p.aesCtr!(key, fill(16, 8)).update(buf, 0, PAYLOAD);
+    // ChaCha20 where the provider has it (Bun's node:crypto has none).
+    const cc = (p.chacha20 ?? nobleProvider.chacha20!)(chachaKey);
+    cc.reset(fill(12, 12), 1);
+    cc.update(buf, 0, PAYLOAD);
     const macs = (['sha256', 'sha512'] as const).map((hash) => {
       const h = p.hmac!(hash, macKey);
       const out = new Uint8Array(h.length);
@@ -284,11 +304,11 @@ const primitiveRows: PrimitiveRow[] = [];
     });
     return hex(buf) + macs.join('');
   });
-  if (outputs.some((o) => o !== outputs[0])) throw new Error('AES or HMAC primitives disagree');
+  if (outputs.some((o) => o !== outputs[0])) throw new Error('AES, ChaCha20 or HMAC primitives disagree');
   await b.suite(
-    `AES and HMAC primitives alone, ${PAYLOAD} bytes`,
+    `AES, ChaCha20 and HMAC primitives alone, ${PAYLOAD} bytes`,
     b.configure({ cases: { minTime: 0.5, maxTime: 2, minSamples: 5 } }),
-    ...implementations.flatMap(([name, p]) => PRIMITIVES.map((what) => b.add(`${what} ${name}`, () => workload(what, p)))),
+    ...implementations.flatMap(([name, p]) => PRIMITIVES.filter((what) => what !== 'chacha20' || p.chacha20).map((what) => b.add(`${what} ${name}`, () => workload(what, p)))),
     b.cycle(),
     b.complete((summary) => {
       for (const r of summary.results) {
@@ -330,8 +350,8 @@ const md = [
   '',
   `Sealing and opening packets with a ${PAYLOAD}-byte payload; MB/s = 10^6 payload bytes per second, from the median sample.`,
   '"auto" is the provider chosen by self-test and speed. "noble" is the portable provider (`crypto: \'noble\'`):',
-  'AES on hopssh\'s WebAssembly AES (bitsliced, constant time), HMAC-SHA-256/512 on hopssh\'s WebAssembly SHA-2;',
-  '"noble-js" is the same provider with @noble/ciphers\' AES and @noble/hashes\' HMAC (as without WebAssembly), in the same run.',
+  'AES on hopssh\'s WebAssembly AES (bitsliced, constant time), ChaCha20 on hopssh\'s WebAssembly SIMD ChaCha20, HMAC-SHA-256/512 on hopssh\'s WebAssembly SHA-2;',
+  '"noble-js" is the same provider with @noble/ciphers\' AES and ChaCha20 and @noble/hashes\' HMAC (as without WebAssembly), in the same run.',
   '',
   '| cipher | noble seal | noble open | noble-js seal | noble-js open | noble ÷ noble-js (seal, open) | runtime seal | runtime open | auto |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -351,7 +371,7 @@ const md = [
   ...CASES.filter((c) => !CIPHERS[c.cipher]!.aead).map((c) =>
     `| ${labelOf(c.cipher, c.mac)} | ${cell(c, 'noble', 'seal')} | ${cell(c, 'noble', 'open')} | ${cell(c, 'noble-hashes', 'seal')} | ${cell(c, 'noble-hashes', 'open')} | ${gain(c, 'noble', 'noble-hashes')} |`),
   '',
-  `The primitives alone on ${PAYLOAD} bytes (MB/s from the median sample): AES without packet or MAC, HMAC without cipher.`,
+  `The primitives alone on ${PAYLOAD} bytes (MB/s from the median sample): AES and ChaCha20 without packet or MAC, HMAC without cipher.`,
   '',
   '| primitive | noble (WebAssembly) | noble-js (@noble/ciphers, @noble/hashes) | noble ÷ noble-js | runtime |',
   '| --- | ---: | ---: | ---: | ---: |',

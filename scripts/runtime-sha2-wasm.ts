@@ -15,6 +15,7 @@ import { selfTest } from '../src/crypto/providers/self-test.ts';
 import { HmacSha2Wasm } from '../src/crypto/sha2-wasm-hmac.ts';
 import { sha2WasmAvailable } from '../src/crypto/sha2-wasm.ts';
 import { toHex, utf8 } from '../src/wire/bytes.ts';
+import { below, random } from './deterministic-bytes.ts';
 
 const runtime = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node';
 const available = sha2WasmAvailable();
@@ -33,18 +34,6 @@ const mac = (hash: 'sha256' | 'sha512', key: Uint8Array, pieces: Uint8Array[]): 
 };
 // RFC 4231 §4.3, test case 2.
 const vectors = (['sha256', 'sha512'] as const).map((hash) => mac(hash, utf8('Jefe'), [utf8('what do '), utf8('ya want for nothing?')]));
-
-/** Deterministic test bytes: SHA-512 of a counter, repeated (@noble/hashes). */
-let draws = 0;
-function random(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let at = 0; at < n; at += 64) {
-    const d = ++draws;
-    out.set(sha512(Uint8Array.of(d >>> 24, d >>> 16, d >>> 8, d)).subarray(0, Math.min(64, n - at)), at);
-  }
-  return out;
-}
-const below = (n: number): number => new DataView(random(4).buffer).getUint32(0) % n;
 
 let cases = 0;
 const mismatches: string[] = [];

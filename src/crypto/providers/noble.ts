@@ -1,8 +1,10 @@
 /**
  * The portable provider, named `noble` (the `crypto: 'noble'` option): no
  * runtime crypto, so it runs everywhere and is the reference the runtime
- * provider is checked against (DESIGN.md, "Crypto providers"). ChaCha20 and
- * HMAC-SHA-1 are JavaScript from @noble/ciphers and @noble/hashes.
+ * provider is checked against (DESIGN.md, "Crypto providers"). ChaCha20 runs
+ * on hopssh's WebAssembly SIMD ChaCha20 where it is available
+ * (chacha20-wasm.ts: four blocks at a time, constant time), elsewhere on
+ * @noble/ciphers (NobleChaCha20). HMAC-SHA-1 is JavaScript from @noble/hashes.
  * HMAC-SHA-256/512 run on hopssh's WebAssembly SHA-2 where WebAssembly runs
  * (sha2-wasm-hmac.ts), elsewhere on @noble/hashes (NobleHmac). AES-CTR and
  * AES-GCM run on hopssh's WebAssembly AES where WebAssembly SIMD is available
@@ -18,6 +20,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { AesCtrWasm } from '../aes-ctr-wasm.ts';
 import { AesGcmWasm } from '../aes-gcm-wasm.ts';
 import { aesWasmAvailable } from '../aes-wasm.ts';
+import { ChaCha20Wasm, chacha20WasmAvailable } from '../chacha20-wasm.ts';
 import { HmacSha2Wasm } from '../sha2-wasm-hmac.ts';
 import { sha2WasmAvailable } from '../sha2-wasm.ts';
 import { nobleAesLoaded } from './noble-aes-loader.ts';
@@ -32,8 +35,9 @@ import type {
  * RFC 8439 §2.4 ChaCha20: 32-bit block counter, 96-bit nonce. noble's
  * chacha20() starts at a block boundary: a call that continues inside the
  * block the previous call ended in computes that block's keystream again.
+ * For where WebAssembly SIMD does not run (and the benchmark's "before").
  */
-class NobleChaCha20 implements ChaCha20Stream {
+export class NobleChaCha20 implements ChaCha20Stream {
   private readonly key: Uint8Array;
   private readonly nonce = new Uint8Array(12);
   private counter = 0;
@@ -130,6 +134,6 @@ export const nobleProvider: PrimitiveProvider = {
   name: 'noble',
   aesCtr: (key, iv) => (aesWasmAvailable() ? new AesCtrWasm(key, iv) : new (javascriptAes('aes-ctr').NobleAesCtr)(key, iv)),
   aesGcm: (key) => (aesWasmAvailable() ? new AesGcmWasm(key) : new (javascriptAes('aes-gcm').NobleAesGcm)(key)),
-  chacha20: (key) => new NobleChaCha20(key),
+  chacha20: (key) => (chacha20WasmAvailable() ? new ChaCha20Wasm(key) : new NobleChaCha20(key)),
   hmac: (hash, key) => (hash !== 'sha1' && sha2WasmAvailable() ? new HmacSha2Wasm(hash, key) : new NobleHmac(hash, key)),
 };
