@@ -105,7 +105,8 @@ function shuffle(f: FunctionBuilder, a: number, b: number, lanes: number[], out:
 
 /**
  * Four independent quarter rounds of §2.1 (the columns, or the diagonals),
- * each on four vectors (four blocks at once), interleaved step by step.
+ * each on four vectors (four blocks at once), one after the other (measured
+ * a little faster than interleaving their steps: fewer values live at once).
  */
 function quarterRounds(f: FunctionBuilder, qs: number[][]): void {
   // a += b; d ^= a; d <<<= 16 / 8.
@@ -119,8 +120,10 @@ function quarterRounds(f: FunctionBuilder, qs: number[][]): void {
     f.get(u).simd(V128_XOR).op(LOCAL_TEE, ...uleb(u));
     f.op(I32_CONST, ...sleb(r)).simd(I32X4_SHL).get(u).op(I32_CONST, ...sleb(32 - r)).simd(I32X4_SHR_U).simd(V128_OR).set(u);
   };
-  for (const [a, b, , d] of qs) addXorShuffle(a!, b!, d!, ROTL16);
-  for (const [, b, c, d] of qs) addXorRotate(c!, d!, b!, 12);
-  for (const [a, b, , d] of qs) addXorShuffle(a!, b!, d!, ROTL8);
-  for (const [, b, c, d] of qs) addXorRotate(c!, d!, b!, 7);
+  for (const [a, b, c, d] of qs) {
+    addXorShuffle(a!, b!, d!, ROTL16);
+    addXorRotate(c!, d!, b!, 12);
+    addXorShuffle(a!, b!, d!, ROTL8);
+    addXorRotate(c!, d!, b!, 7);
+  }
 }
