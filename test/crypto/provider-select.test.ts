@@ -40,12 +40,12 @@ describe('provider selection', () => {
     for (const name of ALL) expect(providerDetails(name)).toBe(providerDetails(name));
   });
 
-  it.runIf(isRealNode)('under Node, picks node:crypto for every bulk cipher and MAC (measured faster)', () => {
+  it.runIf(isRealNode)('under Node, picks node:crypto for every bulk cipher and MAC (the portable provider never measures 1.25× faster)', () => {
     for (const name of ALL) {
       expect(providerFor(name), name).toBe('runtime');
       const d = providerDetails(name)!;
       const [runtime, noble] = ['runtime', 'noble'].map((p) => d.candidates.find((c) => c.provider === p)!);
-      expect(runtime!.mbPerSec).toBeGreaterThan(noble!.mbPerSec!);
+      expect(runtime!.mbPerSec! * 1.25, name).toBeGreaterThan(noble!.mbPerSec!);
     }
   });
 
