@@ -203,7 +203,8 @@ const CIPHER_OUTPUT = 'cipher output (node:crypto update/final)';
 function category(site: string): keyof Omit<Split, 'total'> {
   if (site === CIPHER_OUTPUT) return 'cipherOutput';
   if (site.includes('src/crypto/providers/runtime.ts')) return 'cipherWriteBack';
-  if (site.includes('src/crypto/poly1305-wasm.ts')) return 'macStaging';
+  // hopssh's WebAssembly engines (Poly1305, AES, AES-GCM, ChaCha20, SHA-2) read and write only their own memory.
+  if (/src\/crypto\/[a-z0-9-]*wasm[a-z0-9-]*\.ts/.test(site)) return 'wasmStaging';
   if (site.includes('src/crypto/providers/noble.ts') || site.includes('@noble/')) return 'noble';
   return 'other';
 }
@@ -349,7 +350,7 @@ interface Split {
   /** That output copied into the packet, or into the receive buffer for a packet opened in pieces (src/crypto/providers/runtime.ts). */
   cipherWriteBack: number;
   /** The MAC's input copied into WebAssembly memory (hopssh's Poly1305, src/crypto/poly1305-wasm.ts): part of the MAC's own work. */
-  macStaging: number;
+  wasmStaging: number;
   /** Copies inside noble: GHASH's update() copies its input; the aligned scratch of noble.ts. */
   noble: number;
   /** Every other copy (channels, packet reassembly, relays …). */
@@ -373,7 +374,7 @@ interface Row {
 }
 
 function split(counts: Counts, payload: number): { split: Split; sites: Record<string, number> } {
-  const s: Split = { cipherOutput: 0, cipherWriteBack: 0, macStaging: 0, noble: 0, other: 0, total: 0 };
+  const s: Split = { cipherOutput: 0, cipherWriteBack: 0, wasmStaging: 0, noble: 0, other: 0, total: 0 };
   for (const [site, n] of Object.entries(counts)) {
     s[category(site)] += n / payload;
     s.total += n / payload;
@@ -420,7 +421,7 @@ async function measure(hosts: Hosts, provider: ProviderChoice, cipher: string, h
       const h = split(theirs, bytes);
       rows.push({ provider, cipher, hops, direction, payloadBytes: bytes, seconds: Math.round(seconds * 100) / 100, client: c.split, hosts: h.split, clientSites: c.sites, hostSites: h.sites });
       const show = (x: Split): string =>
-        `${x.total.toFixed(2)} (cipher output ${x.cipherOutput.toFixed(2)}, write-back ${x.cipherWriteBack.toFixed(2)}, MAC staging ${x.macStaging.toFixed(2)}, noble ${x.noble.toFixed(2)}, other ${x.other.toFixed(2)})`;
+        `${x.total.toFixed(2)} (cipher output ${x.cipherOutput.toFixed(2)}, write-back ${x.cipherWriteBack.toFixed(2)}, WebAssembly staging ${x.wasmStaging.toFixed(2)}, noble ${x.noble.toFixed(2)}, other ${x.other.toFixed(2)})`;
       console.log(`${provider.padEnd(5)} ${cipher.padEnd(29)} ${hops} hop(s) ${direction.padEnd(4)} ${(bytes / MiB / seconds).toFixed(0).padStart(4)} MiB/s  client ${show(c.split)}  hosts ${show(h.split)}`);
     }
   } finally {
@@ -471,7 +472,7 @@ function writeResults(rows: Row[], mib: number): void {
   const f = (x: number): string => x.toFixed(2);
   const table = rows.map(
     (r) =>
-      `| ${r.provider} | ${r.cipher.replace('@openssh.com', '')} | ${r.hops} | ${r.direction} | ${f(r.client.cipherOutput)} | ${f(r.client.cipherWriteBack)} | ${f(r.client.macStaging)} | ${f(r.client.noble)} | ${f(r.client.other)} | **${f(r.client.total)}** | ${f(r.hosts.total)} | ${f(r.hosts.other)} | ${(r.payloadBytes / MiB / r.seconds).toFixed(0)} |`,
+      `| ${r.provider} | ${r.cipher.replace('@openssh.com', '')} | ${r.hops} | ${r.direction} | ${f(r.client.cipherOutput)} | ${f(r.client.cipherWriteBack)} | ${f(r.client.wasmStaging)} | ${f(r.client.noble)} | ${f(r.client.other)} | **${f(r.client.total)}** | ${f(r.hosts.total)} | ${f(r.hosts.other)} | ${(r.payloadBytes / MiB / r.seconds).toFixed(0)} |`,
   );
   // What one more jump host costs the client: (3 hops − 1 hop) / 2, per column.
   const perHop = rows
@@ -479,7 +480,7 @@ function writeResults(rows: Row[], mib: number): void {
     .map((r3) => {
       const r1 = rows.find((r) => r.provider === r3.provider && r.cipher === r3.cipher && r.direction === r3.direction && r.hops === 1)!;
       const d = (k: keyof Split): string => f((r3.client[k] - r1.client[k]) / 2);
-      return `| ${r3.provider} | ${r3.cipher.replace('@openssh.com', '')} | ${r3.direction} | ${d('cipherOutput')} | ${d('cipherWriteBack')} | ${d('macStaging')} | ${d('noble')} | ${d('other')} | **${d('total')}** |`;
+      return `| ${r3.provider} | ${r3.cipher.replace('@openssh.com', '')} | ${r3.direction} | ${d('cipherOutput')} | ${d('cipherWriteBack')} | ${d('wasmStaging')} | ${d('noble')} | ${d('other')} | **${d('total')}** |`;
     });
   const sitesOf = (r: Row | undefined, which: 'clientSites' | 'hostSites'): string[] =>
     r ? Object.entries(r[which]).filter(([, v]) => v >= 0.005).map(([site, v]) => `| ${site} | ${f(v)} |`) : [];
@@ -508,13 +509,13 @@ function writeResults(rows: Row[], mib: number): void {
     '',
     '- cipher output: what node:crypto\'s update()/final() returned — the cipher writing its output (into a buffer of node\'s making);',
     '- write-back: that output copied into the packet, or into the receive buffer of a packet opened in pieces (node:crypto has no update-into-a-target; src/crypto/providers/runtime.ts);',
-    '- MAC staging: the MAC\'s input copied into WebAssembly memory, which the module reads instead of the packet (hopssh\'s Poly1305, src/crypto/poly1305-wasm.ts) — part of the MAC\'s own work, as noble\'s Poly1305 copied its input;',
+    '- WebAssembly staging: input copied into WebAssembly memory and output copied out of it — hopssh\'s engines (src/crypto/*wasm*.ts: Poly1305, AES, AES-GCM, ChaCha20, SHA-2) read and write only their own memory; part of the primitive\'s own work;',
     '- noble: copies inside @noble/ciphers — GHASH\'s update() copies its whole input, and noble.ts\'s aligned scratch;',
     '- other: every other copy (set, slice, copyWithin, Uint8Array.from, new Uint8Array(source), Buffer#copy, Buffer.concat).',
     '',
     'MiB/s is with every copy instrumented and both processes on the same machine: a sanity figure, not a throughput benchmark.',
     '',
-    '| provider | cipher | hops | dir | client cipher output | client write-back | client MAC staging | client noble | client other | client total | hosts total | hosts other | MiB/s |',
+    '| provider | cipher | hops | dir | client cipher output | client write-back | client WebAssembly staging | client noble | client other | client total | hosts total | hosts other | MiB/s |',
     '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...table,
     '',
@@ -522,35 +523,25 @@ function writeResults(rows: Row[], mib: number): void {
     '',
     'Bytes copied per payload byte, (3 hops − 1 hop) / 2: one more transport nested in the chain.',
     '',
-    '| provider | cipher | dir | cipher output | write-back | MAC staging | noble | other | total |',
+    '| provider | cipher | dir | cipher output | write-back | WebAssembly staging | noble | other | total |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...perHop,
     '',
     '## What it shows',
     '',
     '- Per layer, on the default provider (`auto`: node:crypto\'s ciphers, hopssh\'s Poly1305 on WebAssembly), the client',
-    '  copies the payload only as the ciphers\' own work does, down and up: aes128-gcm 1 (node\'s output) + 1 (that output',
-    '  copied into place), chacha20-poly1305 the same + 1 (Poly1305\'s input staged in WebAssembly memory). "other" per layer',
-    '  is 0.00 down and 0.00–0.01 up.',
-    '- Down: a packet that straddles two socket reads, or two CHANNEL_DATA of the transport outside (the jump host cuts the',
-    '  inner stream where its reads fall), is opened in pieces (`PacketOpener.beginPieces`): each piece goes through the MAC',
-    '  and the cipher writes its plaintext into the receive buffer as it arrives — for node:crypto, its output copied there',
-    '  (write-back, `updateTo ← RuntimeChaCha20.xorTo` / `← RuntimeAesGcm.openPiece`); only packet_length (4 bytes) and the',
-    '  tag (into the opener\'s 16–64-byte scratch) are copied, and nothing is delivered before the tag verifies. Before, the',
-    '  whole packet was first copied there and then opened: "other" 0.49 (chacha20-poly1305) and 0.46 (aes128-gcm) per layer',
-    '  down, measured on the tree just before this change (0.97 in this file\'s previous run, on an earlier tree).',
-    '- Openers that still gather a straddling packet (copied once, then opened whole, as before): noble\'s AES-GCM and AES-CTR',
-    '  (they work on whole, 4-byte-aligned blocks; the noble aes128-gcm rows: "other" about 0.5 per layer down) and the',
-    '  classic, non-etm MACs (computed over the plaintext). node:crypto\'s ChaCha20, AES-GCM and AES-CTR (with an etm MAC),',
-    '  and noble\'s ChaCha20, open in pieces.',
+    '  copies the payload as the ciphers\' own work does plus, down, the gathering of packets that straddle reads: down,',
+    '  aes128-gcm 1 (node\'s output, handed up as the packet body: `PacketOpener.openDetached`, no write-back) + ~0.8 (a',
+    '  straddling packet gathered, copied once, then opened), chacha20-poly1305 the same + 1 (Poly1305\'s input staged in',
+    '  WebAssembly memory); up, 1 (node\'s output) + 1 (that output copied into place), + 1 for Poly1305.',
+    '- Why gather: node:crypto has no update-into-a-target, so opening a straddling packet in pieces copied each piece\'s',
+    '  output into the receive buffer — the same one copy as gathering the ciphertext first, with one more runtime call and',
+    '  output buffer. Openers that write into a target (hopssh\'s WebAssembly AES-GCM and ChaCha20, node:crypto\'s AES-CTR with',
+    '  an etm MAC) still open in pieces (`PacketOpener.beginPieces`); nothing is delivered before the tag verifies.',
     '- Up: a nested transport seals its packet straight inside the CHANNEL_DATA of the transport it runs in',
     '  (`Channel.reserveDirect`): no copy per layer.',
-    '- node:crypto has no update-into-a-target: each layer\'s output is written into a fresh buffer and then copied into the',
-    '  packet or the receive buffer — two passes over the payload per layer where an in-place cipher (noble\'s) makes one',
-    '  (an in-place write is not a copy: the noble rows show 0 for it).',
-    '- hopssh\'s Poly1305 on WebAssembly reads only its own memory, so each byte it authenticates is copied there once',
-    '  ("MAC staging"): 1.00 per layer each way for chacha20-poly1305, on either provider. noble\'s GHASH copies its whole input',
-    '  (1.00 per layer for AES-GCM on noble), and noble.ts copies unaligned packets through an aligned scratch buffer.',
+    '- On `crypto: \'noble\'` the ciphers are hopssh\'s WebAssembly engines: each layer stages its input in WebAssembly',
+    '  memory and copies its output out (about 2 per layer, "WebAssembly staging"), + 1 for Poly1305 with chacha20-poly1305.',
     '- Once per transfer, not per layer: up, the caller\'s data is copied into the channel\'s queue when the window or the',
     '  socket does not take it at once (`Channel.writeChunk ← Channel.write`) and then into the innermost packet',
     '  (`Channel.sendNow`): 1.94 in all; down, 0.00–0.02.',
@@ -568,13 +559,11 @@ function writeResults(rows: Row[], mib: number): void {
     '- `Channel.writeChunk ← Channel.write`: the caller\'s data copied into the channel\'s queue when the window or the',
     '  socket does not take it at once (the caller may reuse its buffer when write() returns).',
     '- `PacketReceiver.startPartial` / `continuePartial`: a straddling packet copied whole into the receive buffer, where its',
-    '  opener does not take pieces (noble\'s AES, classic MACs).',
+    '  opener does not take pieces (node:crypto\'s AEADs, which then open detached; classic MACs).',
     '- `pipe.ts onData` (hosts): a jump host relaying channel data to its TCP socket copies it (the view dies when onData returns).',
-    '- `copyIn ← Poly1305Wasm.update`: Poly1305\'s input staged in WebAssembly memory. `copyBytes ← GHASH.update`: noble\'s',
-    '  GHASH copies its whole input before reading it.',
-    '- `updateTo ← RuntimeChaCha20.update`, `RuntimeAesGcm.seal/open`: node:crypto\'s output copied back into the packet;',
-    '  `updateTo ← RuntimeChaCha20.xorTo` / `← RuntimeAesGcm.openPiece` / `← RuntimeAesCtr.xorTo`: into the receive buffer, for',
-    '  a packet opened in pieces.',
+    '- `copyIn ← Poly1305Wasm.update` and the other engines\' copies in and out (src/crypto/*wasm*.ts): WebAssembly staging.',
+    '- `updateTo ← RuntimeChaCha20.update`, `RuntimeAesGcm.seal`: node:crypto\'s output copied back into the packet (sealing);',
+    '  `updateTo ← RuntimeAesCtr.xorTo`: into the receive buffer, for a packet opened in pieces.',
     '',
     ...detail('auto', 'chacha20-poly1305@openssh.com', 3, 'down'),
     ...detail('auto', 'chacha20-poly1305@openssh.com', 3, 'up'),
