@@ -4,7 +4,8 @@
  * counter continues across calls, and so does the keystream inside a block
  * (xorTo takes pieces of any length).
  */
-import { AesEngine, CHUNK, CtrCounter, DATA_AT, checkSpan, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
+import { AesEngine, CHUNK, CtrCounter, DATA_AT, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
+import { checkSpan } from './wasm-emitter.ts';
 import type { AesCtrStream } from './providers/primitives.ts';
 
 export class AesCtrWasm implements AesCtrStream, KeyOwner {

@@ -13,7 +13,8 @@
  * partial block's ciphertext and keystream between pieces.
  */
 import { equalAt } from './constant-time.ts';
-import { AesEngine, BLOCK_AT, CHUNK, CtrCounter, DATA_AT, checkSpan, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
+import { AesEngine, BLOCK_AT, CHUNK, CtrCounter, DATA_AT, keyOnEngine, type KeyOwner } from './aes-wasm.ts';
+import { checkSpan } from './wasm-emitter.ts';
 import type { AesGcmKey } from './providers/primitives.ts';
 
 /** SP 800-38D §5.2.1.1: len(P) ≤ 2^39 - 256 bits. */

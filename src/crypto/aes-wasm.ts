@@ -21,7 +21,7 @@ import { aesRounds, bitslicedRoundKeys, expandKey } from './aes-key-schedule.ts'
 import { CTR_GHASH_SCRATCH, ctrGhashBody } from './aes-gcm-wasm-code.ts';
 import { ctrBody } from './aes-wasm-code.ts';
 import { GHASH_POWERS, GHASH_TABLE_POWER, ghashBody, ghashTable } from './ghash-wasm-code.ts';
-import { I32, instantiate, moduleBytes } from './wasm-emitter.ts';
+import { I32, engineOnce, moduleBytes } from './wasm-emitter.ts';
 
 // ------------------------------------------------------------ memory layout (bytes)
 
@@ -222,25 +222,9 @@ export class CtrCounter {
   }
 }
 
-/** Throws a RangeError unless `[off, off+len)` lies inside `buf` (a copy would silently clamp). */
-export function checkSpan(what: string, buf: Uint8Array, off: number, len: number): void {
-  if (!(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= buf.length)) {
-    throw new RangeError(`${what}: [${off}, ${off}+${len}) is outside a ${buf.length}-byte buffer`);
-  }
-}
-
-let engine: AesEngine | null | undefined;
 
 /** The engine, or null where WebAssembly SIMD is unavailable or the module fails its known answers. */
-export function aesEngine(): AesEngine | null {
-  if (engine !== undefined) return engine;
-  engine = null;
-  const exports = instantiate(aesWasmModuleBytes());
-  if (exports === null) return null;
-  const e = new AesEngine(exports);
-  if (knownAnswers(e)) engine = e;
-  return engine;
-}
+export const aesEngine = engineOnce(aesWasmModuleBytes, (exports) => new AesEngine(exports), knownAnswers);
 
 /** The engine and a key's bitsliced schedule, for a mode's constructor; throws where the engine is unavailable. */
 export function keyOnEngine(mode: string, key: Uint8Array): { e: AesEngine; rounds: number; roundKeys: Uint8Array } {

@@ -15,11 +15,10 @@
  * the data in the memory.
  */
 import { fromHex, toHex } from '../wire/bytes.ts';
-import { checkSpan } from './aes-wasm.ts';
 import { ChaCha20Block } from './chacha20-block.ts';
 import { xorBody } from './chacha20-wasm-code.ts';
 import type { ChaCha20Stream } from './providers/primitives.ts';
-import { I32, instantiate, moduleBytes } from './wasm-emitter.ts';
+import { I32, checkSpan, engineOnce, moduleBytes } from './wasm-emitter.ts';
 
 /** Memory layout (bytes): the input block, then data chunks of whole 256-byte groups. */
 const STATE_AT = 0;
@@ -85,18 +84,8 @@ export class ChaCha20Engine {
   }
 }
 
-let engine: ChaCha20Engine | null | undefined;
-
 /** The engine, or null where WebAssembly SIMD is unavailable or the module fails its known answers. */
-export function chacha20Engine(): ChaCha20Engine | null {
-  if (engine !== undefined) return engine;
-  engine = null;
-  const exports = instantiate(chacha20ModuleBytes());
-  if (exports === null) return null;
-  const e = new ChaCha20Engine(exports);
-  if (knownAnswers(e)) engine = e;
-  return engine;
-}
+export const chacha20Engine = engineOnce(chacha20ModuleBytes, (exports) => new ChaCha20Engine(exports), knownAnswers);
 
 /** Whether ChaCha20 runs on WebAssembly here. */
 export function chacha20WasmAvailable(): boolean {

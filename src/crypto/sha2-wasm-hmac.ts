@@ -7,7 +7,7 @@
  * own blocks plus two (three where its padding spills into a second block)
  * and allocates nothing but Sha2Wasm's view for copying whole blocks in.
  */
-import { checkSpan } from './aes-wasm.ts';
+import { checkSpan } from './wasm-emitter.ts';
 import type { HmacKey } from './providers/primitives.ts';
 import { Sha2Wasm, type Sha2Hash } from './sha2-wasm.ts';
 

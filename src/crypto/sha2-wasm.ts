@@ -13,9 +13,8 @@
  * and chaining value are zeroed after each call.
  */
 import { toHex, utf8 } from '../wire/bytes.ts';
-import { checkSpan } from './aes-wasm.ts';
 import { compressBody, sha2Variant, type Sha2Hash, type Sha2Variant } from './sha2-wasm-code.ts';
-import { I32, instantiate, moduleBytes } from './wasm-emitter.ts';
+import { I32, checkSpan, engineOnce, moduleBytes } from './wasm-emitter.ts';
 
 export type { Sha2Hash } from './sha2-wasm-code.ts';
 
@@ -75,18 +74,8 @@ export class Sha2Engine {
   }
 }
 
-let engine: Sha2Engine | null | undefined;
-
 /** The engine, or null where WebAssembly is unavailable or the module fails its known answers. */
-export function sha2Engine(): Sha2Engine | null {
-  if (engine !== undefined) return engine;
-  engine = null;
-  const exports = instantiate(sha2ModuleBytes());
-  if (exports === null) return null;
-  const e = new Sha2Engine(exports);
-  if (knownAnswers(e)) engine = e;
-  return engine;
-}
+export const sha2Engine = engineOnce(sha2ModuleBytes, (exports) => new Sha2Engine(exports), knownAnswers);
 
 /** Whether SHA-256 and SHA-512 run on WebAssembly here. */
 export function sha2WasmAvailable(): boolean {

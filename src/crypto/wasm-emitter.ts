@@ -170,3 +170,29 @@ export function instantiate(bytes: Uint8Array): Record<string, unknown> | null {
     return null;
   }
 }
+
+/**
+ * An engine built once per thread, on first use: the module `bytes()`
+ * assembled and instantiated, `wrap` over its exports, then `knownAnswers`.
+ * The returned function gives the engine, or null where the module does not
+ * instantiate or gets an answer wrong (callers fall back to JavaScript).
+ */
+export function engineOnce<E>(bytes: () => Uint8Array, wrap: (exports: Record<string, unknown>) => E, knownAnswers: (engine: E) => boolean): () => E | null {
+  let engine: E | null | undefined;
+  return () => {
+    if (engine !== undefined) return engine;
+    engine = null;
+    const exports = instantiate(bytes());
+    if (exports === null) return null;
+    const e = wrap(exports);
+    if (knownAnswers(e)) engine = e;
+    return engine;
+  };
+}
+
+/** Throws a RangeError unless `[off, off+len)` lies inside `buf` (a copy would silently clamp). */
+export function checkSpan(what: string, buf: Uint8Array, off: number, len: number): void {
+  if (!(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= buf.length)) {
+    throw new RangeError(`${what}: [${off}, ${off}+${len}) is outside a ${buf.length}-byte buffer`);
+  }
+}
