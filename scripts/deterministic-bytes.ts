@@ -1,5 +1,5 @@
 /**
- * Deterministic test bytes for the runtime scripts (runtime-*-wasm.ts): the
+ * Deterministic test bytes for the runtime scripts (runtime-*.ts): the
  * same draws on Node, Bun and Deno, so a mismatch names a case that can be
  * replayed. SHA-512 of a draw counter, repeated (@noble/hashes).
  */

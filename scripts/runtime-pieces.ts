@@ -12,6 +12,7 @@
 import { createOpener, createSealer } from '../src/crypto/packet-protection.ts';
 import { cryptoProvidersReady, providerFor } from '../src/crypto/providers/select.ts';
 import { PacketReceiver } from '../src/transport/packet-receiver.ts';
+import { below, random } from './deterministic-bytes.ts';
 
 const cases = [
   { cipher: 'chacha20-poly1305@openssh.com', mac: 'none' },
@@ -23,19 +24,6 @@ const cases = [
 
 const runtime = 'Deno' in globalThis ? 'deno' : 'Bun' in globalThis ? 'bun' : 'node';
 await cryptoProvidersReady();
-
-let seed = 0x2545f491;
-function random(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    out[i] = seed & 0xff;
-  }
-  return out;
-}
-const below = (n: number): number => new DataView(random(4).buffer).getUint32(0) % n;
 
 for (const c of cases) {
   const keys = { cipher: c.cipher, mac: c.mac, encKey: random(64), iv: random(16), macKey: random(64) };

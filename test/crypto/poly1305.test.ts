@@ -1,9 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createPoly1305, poly1305Implementation, type Poly1305Implementation } from '../../src/crypto/poly1305.ts';
 import { fromHex, toHex } from '../../src/wire/bytes.ts';
 import { rng } from './cipher-helpers.ts';
+import { runScript } from '../helpers/runtime-script.ts';
 import { RFC8439_VECTORS, crossCheck, edgeKeys, nobleTag, tagOf } from './poly1305-vectors.ts';
 
 const IMPLEMENTATIONS: Poly1305Implementation[] = ['wasm', 'js'];
@@ -137,16 +136,7 @@ describe.each(IMPLEMENTATIONS)('Poly1305 (%s)', (impl) => {
 
 // The same checks on Bun and Deno (devDependencies, so this never skips).
 describe('Poly1305 on every runtime', () => {
-  const root = resolve(__dirname, '..', '..');
-  const bin = (name: string) => resolve(root, 'node_modules', '.bin', name);
-  const runtimes: [string, string[]][] = [
-    ['bun', [bin('bun'), 'test/crypto/poly1305-check.ts']],
-    ['deno', [bin('deno'), 'run', '--allow-all', 'test/crypto/poly1305-check.ts']],
-  ];
-  test.each(runtimes)('%s: WebAssembly is used and both implementations agree with the vectors and noble', (name, argv) => {
-    const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
-    expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(result).toEqual({ runtime: name, implementation: 'wasm', wasm: null, js: null });
+  test.each(['bun', 'deno'] as const)('%s: WebAssembly is used and both implementations agree with the vectors and noble', (name) => {
+    expect(runScript(name, 'test/crypto/poly1305-check.ts').at(-1)).toEqual({ runtime: name, implementation: 'wasm', wasm: null, js: null });
   }, 130_000);
 });
