@@ -16,6 +16,7 @@
  * in the test process, so nothing needs registering for cleanup; close() it.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { expect } from 'vitest';
 
 export interface ChunkingProxyOptions {
   /** Where to relay to. */
@@ -203,4 +204,18 @@ export async function startChunkingProxy(opts: ChunkingProxyOptions): Promise<Ch
       server.close(() => resolve());
     }));
   return proxy;
+}
+
+/**
+ * Asserts that `proxy` relayed one connection without errors, in pieces of at
+ * most `maxChunk` bytes each way, and enough of them that packets were really
+ * split (the handshake alone is a few KiB each way).
+ */
+export function expectRelayedInPieces(proxy: ChunkingProxy, maxChunk: number): void {
+  expect(proxy.errors, `proxy seed ${proxy.seed}`).toEqual([]);
+  expect(proxy.connections).toBe(1);
+  expect(proxy.up.largestChunk).toBeLessThanOrEqual(maxChunk);
+  expect(proxy.down.largestChunk).toBeLessThanOrEqual(maxChunk);
+  expect(proxy.up.chunks).toBeGreaterThan(Math.min(200, proxy.up.bytes / maxChunk));
+  expect(proxy.down.chunks).toBeGreaterThan(Math.min(200, proxy.down.bytes / maxChunk));
 }

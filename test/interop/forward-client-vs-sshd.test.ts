@@ -21,16 +21,7 @@ import type { Connection } from '../../src/channel/connection.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
 import { createMemoryPair } from '../../src/io/memory-pair.ts';
 import { ChannelClosedError, ChannelOpenError } from '../../src/channel/errors.ts';
-import {
-  acceptAgentForwarding,
-  directStreamlocal,
-  directTcpip,
-  forwardDynamic,
-  forwardLocal,
-  forwardRemote,
-  keepalive,
-  noMoreSessions,
-} from '../../src/channel/forward-client.ts';
+import { acceptAgentForwarding, directStreamlocal, directTcpip, forwardDynamic, forwardLocal, forwardRemote, keepalive, noMoreSessions } from '../../src/channel/forward-client.ts';
 import { Writer } from '../../src/wire/writer.ts';
 
 const describeOpenSSH = requireOpenSSH();

@@ -17,20 +17,17 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestNetwork, findSsh, noSessionsLeft, requireNetns, requireOpenSSH, runSsh, type SshdServer, type TestNetwork } from '../helpers/openssh.ts';
-import { descendantsOf, isAlive, registerDir, registerPid, signalAll, unregisterPid } from '../helpers/cleanup.ts';
+import { findSsh, noSessionsLeft, requireNetns, requireOpenSSH, runSsh, type SshdServer, type TestNetwork } from '../helpers/openssh.ts';
+import { descendantsOf, isAlive, registerPid, signalAll, unregisterPid } from '../helpers/cleanup.ts';
 import { exposeInNetns, netnsNetwork } from '../helpers/netns-network.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
-import { connect, type ConnectOptions, type SshClient } from '../../src/jump/client.ts';
+import { HOSTS, startJumpTopology, type JumpTopology } from '../helpers/jump-topology.ts';
+import { connect, type SshClient } from '../../src/jump/client.ts';
 import { HopError } from '../../src/jump/errors.ts';
-import type { HopOptions } from '../../src/jump/hop.ts';
-import type { Network } from '../../src/io/network.ts';
 import { ConnectError } from '../../src/io/network.ts';
-import { nodeFileSystem } from '../../src/io/node-file-system.ts';
 import { nodeProcessSpawner } from '../../src/io/node-process.ts';
 import { NodeSocketStream } from '../../src/io/node-socket.ts';
 import { ProcessExitError } from '../../src/io/process.ts';
@@ -41,9 +38,6 @@ import { ChannelClosedError, ChannelOpenError } from '../../src/channel/errors.t
 import { serveForwarding } from '../../src/channel/forward-server.ts';
 import { serveUserAuth } from '../../src/auth/userauth-server.ts';
 import { AuthenticationError } from '../../src/auth/errors.ts';
-import { serializePrivateKey, type PrivateKey } from '../../src/auth/private-key.ts';
-import { generateSigningKey } from '../../src/crypto/signing-keys.ts';
-import type { SigningKey } from '../../src/crypto/types.ts';
 import { toBase64 } from '../../src/wire/base64.ts';
 import { fromUtf8 } from '../../src/wire/bytes.ts';
 
@@ -51,89 +45,32 @@ const describeOpenSSH = requireOpenSSH();
 const describeNetns = requireNetns();
 
 const MB = 1 << 20;
-const HOSTS = ['jump1', 'jump2', 'jump3', 'target'] as const;
-type Host = (typeof HOSTS)[number];
 
 describeOpenSSH('hopssh hop chains against sshd', () => {
   describeNetns('in network namespaces', () => {
+    let topo: JumpTopology;
     let net: TestNetwork;
-    let clientNet: Network & { close(): Promise<void> };
-    const sshd = {} as Record<Host, SshdServer>;
+    let sshd: JumpTopology['sshd'];
     let noForwarding: SshdServer;
     /** One user key per host; each sshd authorizes only its own. */
-    const keys = {} as Record<Host, SigningKey>;
-    const keyFile = {} as Record<Host, string>;
+    let keys: JumpTopology['keys'];
+    let keyFile: JumpTopology['keyFile'];
     let dir: string;
     let knownHosts: string;
+    /** Where each jump host and the target are reached from the host before them. */
+    let addr: JumpTopology['addr'];
+    let hop: JumpTopology['hop'];
+    /** The target through the first `n` jump hosts, as root, each hop with its own key and known_hosts entry. */
+    let chain: JumpTopology['chain'];
     let bigFile: string;
     let bigHash: string;
 
-    /** Where each jump host and the target are reached from the host before them. */
-    const addr = {
-      jump1: () => net.address('jump1', 'client'),
-      jump2: () => net.address('jump2', 'jump1'),
-      jump3: () => net.address('jump3', 'jump2'),
-      targetFrom: (jump: Host) => net.address('target', jump),
-    };
-
-    const hop = (h: Host, extra: Partial<HopOptions> = {}): HopOptions => ({
-      host: h === 'jump1' ? addr.jump1() : h === 'jump2' ? addr.jump2() : addr.jump3(),
-      credentials: [{ type: 'publickey', key: keys[h] }],
-      ...extra,
-    });
-
-    /** The target through the first `n` jump hosts, as root, each hop with its own key and known_hosts entry. */
-    const chain = (n: number, extra: Partial<ConnectOptions> = {}): ConnectOptions => ({
-      host: n === 0 ? addr.targetFrom('jump1') : addr.targetFrom(HOSTS[n - 1]!),
-      username: 'root',
-      credentials: [{ type: 'publickey', key: keys.target }],
-      knownHosts: { files: [knownHosts], globalFiles: [] },
-      network: clientNet,
-      fs: nodeFileSystem,
-      jump: (['jump1', 'jump2', 'jump3'] as const).slice(0, n).map((h) => hop(h)),
-      ...extra,
-    });
-
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'hop-jump-'));
-      registerDir(dir);
-      net = await createTestNetwork({
-        hosts: ['client', ...HOSTS],
-        links: [
-          ['client', 'jump1'],
-          ['jump1', 'jump2'],
-          ['jump2', 'jump3'],
-          ['jump1', 'target'],
-          ['jump2', 'target'],
-          ['jump3', 'target'],
-        ],
-      });
-      const servers = await Promise.all(
-        HOSTS.map((h) => net.startSshd(h, { hostKeys: ['ed25519'], freshHostKeys: true, config: ['LogLevel VERBOSE', 'AllowTcpForwarding yes'] })),
-      );
-      HOSTS.forEach((h, i) => (sshd[h] = servers[i]!));
+      topo = await startJumpTopology();
+      ({ net, sshd, keys, keyFile, dir, knownHosts, addr, hop, chain } = topo);
       noForwarding = await net.startSshd('jump1', { port: 2222, hostKeys: ['ed25519'], config: ['LogLevel VERBOSE', 'AllowTcpForwarding no'] });
-      for (const h of HOSTS) {
-        keys[h] = generateSigningKey('ssh-ed25519');
-        await sshd[h].authorize('root', `ssh-ed25519 ${toBase64(keys[h].publicBlob)} ${h}-key`);
-        keyFile[h] = join(dir, `id_${h}`);
-        writeFileSync(keyFile[h], serializePrivateKey(keys[h] as PrivateKey), { mode: 0o600 });
-      }
       await noForwarding.authorize('root', `ssh-ed25519 ${toBase64(keys.jump1.publicBlob)} jump1-key`);
-      const line = (host: string, port: number, s: SshdServer): string => `${port === 22 ? host : `[${host}]:${port}`} ${s.hostKeys[0]!.publicKeyLine}`;
-      knownHosts = join(dir, 'known_hosts');
-      writeFileSync(
-        knownHosts,
-        [
-          line(addr.jump1(), 22, sshd.jump1),
-          line(addr.jump1(), 2222, noForwarding),
-          line(addr.jump2(), 22, sshd.jump2),
-          line(addr.jump3(), 22, sshd.jump3),
-          ...(['jump1', 'jump2', 'jump3'] as const).map((j) => line(addr.targetFrom(j), 22, sshd.target)),
-          '',
-        ].join('\n'),
-      );
-      clientNet = await netnsNetwork(net, 'client');
+      appendFileSync(knownHosts, `[${addr.jump1()}]:2222 ${noForwarding.hostKeys[0]!.publicKeyLine}\n`);
       // 100 MB that the target serves (the file system is shared by the namespaces).
       bigFile = join(dir, 'big');
       const block = Buffer.alloc(MB);
@@ -150,9 +87,7 @@ describeOpenSSH('hopssh hop chains against sshd', () => {
     }, 120_000);
 
     afterAll(async () => {
-      await clientNet?.close();
-      await net?.teardown();
-      rmSync(dir, { recursive: true, force: true });
+      await topo?.teardown();
     });
 
     test('the target is unreachable from the client directly; each jump host reaches the next', async () => {
