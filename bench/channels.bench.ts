@@ -35,9 +35,9 @@
  *        (V8 CPU profile of the timed runs only, through node:inspector; prints where the main
  *        thread's time went by layer: src/transport, src/channel, crypto, GC, socket I/O, …)
  */
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, machine, arch, tmpdir } from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session as InspectorSession } from 'node:inspector';
 import { startSshd, type SshdServer } from '../test/helpers/sshd.ts';
@@ -51,6 +51,10 @@ import { Connection } from '../src/channel/connection.ts';
 import { openSession } from '../src/channel/session-client.ts';
 import { serveSessions } from '../src/channel/session-server.ts';
 import type { Transport } from '../src/transport/transport.ts';
+import { benchMachine, loadAverage, machineLine } from './lib/environment.ts';
+import { resetPeak, statCpuSeconds, statusBytes } from './lib/proc.ts';
+import { resultsPath, writeResults } from './lib/results.ts';
+import { fmtSpread, round, spread, type Spread } from './lib/stats.ts';
 
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const QUICK = process.argv.includes('--quick');
@@ -85,48 +89,13 @@ const MODES = [1, CONCURRENT];
 
 // ------------------------------------------------------------------ helpers
 
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-const spread = (xs: readonly number[], d = 1): Spread => ({ median: round(median(xs), d), min: round(Math.min(...xs), d), max: round(Math.max(...xs), d) });
-const fmt = (s: Spread, d = 0): string => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
-
-/** A /proc/<pid>/status size in bytes (VmHWM: peak RSS since the last reset; VmRSS: now), or undefined where /proc is missing. */
-function statusBytes(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-/** Resets VmHWM to the current RSS (Linux: "5" > clear_refs). */
-function resetPeak(pid: number | 'self'): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number | 'self'): number {
   if (pid === 'self') {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
   }
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // Fields 14 and 15 (utime, stime) of stat(5); the split drops the first two.
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8')).own;
 }
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -333,7 +302,6 @@ async function stopProfiler(s: InspectorSession, file: string): Promise<void> {
 // -------------------------------------------------------------- ssh peer
 
 const ssh = findSsh();
-const opensshVersion = (spawnSync(ssh, ['-V'], { encoding: 'utf8' }).stderr || '').trim();
 
 interface SshMaster {
   proc: ChildProcess;
@@ -356,20 +324,8 @@ function isolation(khFile: string): string[] {
 
 // ------------------------------------------------------------------- main
 
-const unameM = (() => {
-  try {
-    return execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
-  } catch {
-    return machine?.() ?? arch();
-  }
-})();
 const meta = {
-  date: new Date().toISOString(),
-  machine: unameM,
-  cores: availableParallelism(),
-  cpu: cpus()[0]?.model ?? 'unknown',
-  node: process.version,
-  openssh: opensshVersion,
+  ...benchMachine(),
   user: '',
   bytesPerTransfer: N,
   runs: RUNS,
@@ -377,7 +333,7 @@ const meta = {
   writeChunk: WRITE_CHUNK,
   peakRssMethod: resetPeak('self') ? 'VmHWM reset per run via /proc/<pid>/clear_refs' : 'VmHWM since process start (clear_refs not writable)',
   gcBetweenRuns: gc !== undefined,
-  loadAverageStart: round(loadavg()[0]!, 2),
+  loadAverageStart: loadAverage(),
   loadAverageEnd: 0,
 };
 console.log(`${meta.date} · ${meta.machine} · ${meta.cores} cores · ${meta.cpu} · Node ${meta.node} · ${meta.openssh} · load ${meta.loadAverageStart}`);
@@ -493,7 +449,7 @@ try {
     const impl: Record<Peer, string> = {
       pair: pair ? checkNegotiated(pair.transport, c, 'pair') : '',
       hopssh: hop ? checkNegotiated(hop.transport, c, 'hopssh') : '',
-      ssh: `OpenSSH (${opensshVersion.split(',')[1]?.trim() ?? 'libcrypto'})`,
+      ssh: `OpenSSH (${meta.openssh.split(',')[1]?.trim() ?? 'libcrypto'})`,
     };
     const run = (peer: Peer, dir: Direction, channels: number, count = false): Promise<RunResult> =>
       peer === 'ssh'
@@ -517,7 +473,7 @@ try {
           ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
         }
         empty.push({ peer, ms: spread(ms, 1) });
-        console.log(`empty session ${peer}: ${fmt(spread(ms, 1), 1)} ms`);
+        console.log(`empty session ${peer}: ${fmtSpread(spread(ms, 1), 1)} ms`);
       }
     }
 
@@ -544,7 +500,7 @@ try {
             implementation: impl[peer],
             direction: dir,
             channels,
-            mbPerSec: spread(rs.map((x) => x.bytes / 1e6 / x.seconds)),
+            mbPerSec: spread(rs.map((x) => x.bytes / 1e6 / x.seconds), 1),
             cpuSecondsPerGB: spread(
               rs.map((x) => x.cpu / (x.bytes / 1e9)),
               2,
@@ -556,7 +512,7 @@ try {
           };
           rows.push(row);
           console.log(
-            `${c.label.padEnd(32)} ${dir.padEnd(8)} ${String(channels).padStart(2)} ch  ${peer.padEnd(6)} ${fmt(row.mbPerSec).padEnd(18)} MB/s  ` +
+            `${c.label.padEnd(32)} ${dir.padEnd(8)} ${String(channels).padStart(2)} ch  ${peer.padEnd(6)} ${fmtSpread(row.mbPerSec, 0).padEnd(18)} MB/s  ` +
               `cpu ${row.cpuSecondsPerGB.median.toFixed(2)} s/GB  peak RSS ${row.peakRssMiB ?? '?'} MiB (+${row.peakGrowthMiB ?? '?'})`,
           );
         }
@@ -572,7 +528,7 @@ try {
   closeSync(devNull);
   rmSync(tmp, { recursive: true, force: true });
 }
-meta.loadAverageEnd = round(loadavg()[0]!, 2);
+meta.loadAverageEnd = loadAverage();
 meta.user = user;
 
 // ----------------------------------------------------------------- report
@@ -585,7 +541,7 @@ const mib = (r?: CaseRow): string => (r?.peakRssMiB === undefined ? 'n/a' : `${r
 const md: string[] = [
   '# Channel throughput',
   '',
-  `${meta.date.slice(0, 10)} · \`uname -m\` ${meta.machine} · ${meta.cores} cores (${meta.cpu}) · Node ${meta.node} · ${meta.openssh} · load average ${meta.loadAverageStart} at the start, ${meta.loadAverageEnd} at the end`,
+  `${machineLine(meta)} · load average ${meta.loadAverageStart} at the start, ${meta.loadAverageEnd} at the end`,
   '',
   'Shared, noisy machine: read the ratios (hopssh and ssh interleaved in the same run), not the absolute rates.',
   '',
@@ -601,15 +557,15 @@ const md: string[] = [
   '',
   '## hopssh client vs OpenSSH `ssh`, against the same sshd',
   '',
-  `sshd: ${opensshVersion.split(',')[0]} on 127.0.0.1 (loopback TCP), MaxSessions 64, user ${user} (bash). hopssh: loginToSshd, then \`openSession\` + \`exec\`;`,
+  `sshd: ${meta.openssh.split(',')[0]} on 127.0.0.1 (loopback TCP), MaxSessions 64, user ${user} (bash). hopssh: loginToSshd, then \`openSession\` + \`exec\`;`,
   `it writes ${WRITE_CHUNK / 1024} KiB chunks from memory as fast as write()/onDrain allow. ssh: one \`ssh -M\` master per cipher`,
   '(`-c`, `-m`; the negotiated algorithms are checked in its `-v` log) and a `ssh -S ctl host CMD` mux client per session',
   '(stdout /dev/null, or stdin a file in the page cache). ratio = hopssh MB/s ÷ ssh MB/s (> 1: hopssh is faster).',
   '',
   ...(empty.length
     ? [
-        `Fixed cost of one empty session (\`true\`), median (min–max) of ${EMPTY_RUNS}: hopssh ${fmt(empty.find((e) => e.peer === 'hopssh')!.ms, 1)} ms,`,
-        `ssh mux client ${fmt(empty.find((e) => e.peer === 'ssh')!.ms, 1)} ms (includes starting the ssh process). Every run includes it`,
+        `Fixed cost of one empty session (\`true\`), median (min–max) of ${EMPTY_RUNS}: hopssh ${fmtSpread(empty.find((e) => e.peer === 'hopssh')!.ms, 1)} ms,`,
+        `ssh mux client ${fmtSpread(empty.find((e) => e.peer === 'ssh')!.ms, 1)} ms (includes starting the ssh process). Every run includes it`,
         '(16 times, at once, in the 16-channel runs): sshd forks a session and runs the command through the user\'s shell.',
         '',
       ]
@@ -625,7 +581,7 @@ for (const dir of DIRECTIONS) {
       const s = find('ssh', c.label, dir, ch);
       if (!h && !s) continue;
       md.push(
-        `| ${c.label} | ${ch} | ${h ? fmt(h.mbPerSec) : 'n/a'} | ${s ? fmt(s.mbPerSec) : 'n/a'} | ${ratio(h, s)} | ` +
+        `| ${c.label} | ${ch} | ${h ? fmtSpread(h.mbPerSec, 0) : 'n/a'} | ${s ? fmtSpread(s.mbPerSec, 0) : 'n/a'} | ${ratio(h, s)} | ` +
           `${h?.cpuSecondsPerGB.median.toFixed(2) ?? 'n/a'} | ${s?.cpuSecondsPerGB.median.toFixed(2) ?? 'n/a'} | ${mib(h)} | ${mib(s)} |`,
       );
     }
@@ -647,7 +603,7 @@ for (const c of CIPHERS) {
   for (const dir of DIRECTIONS) {
     for (const ch of MODES) {
       const p = find('pair', c.label, dir, ch);
-      if (p) md.push(`| ${c.label} | ${dir} | ${ch} | ${fmt(p.mbPerSec)} | ${p.cpuSecondsPerGB.median.toFixed(2)} | ${mib(p)} |`);
+      if (p) md.push(`| ${c.label} | ${dir} | ${ch} | ${fmtSpread(p.mbPerSec, 0)} | ${p.cpuSecondsPerGB.median.toFixed(2)} | ${mib(p)} |`);
     }
   }
 }
@@ -657,7 +613,7 @@ md.push('');
 const MARKER = '<!-- notes below are kept when the bench rewrites this file -->';
 let notes = '';
 try {
-  const prev = readFileSync(join('bench', 'results', 'channels.md'), 'utf8');
+  const prev = readFileSync(resultsPath('channels.md'), 'utf8');
   if (prev.includes(MARKER)) notes = prev.slice(prev.indexOf(MARKER) + MARKER.length).trim();
 } catch {
   // First run.
@@ -669,9 +625,6 @@ console.log('\n' + md.join('\n'));
 if (QUICK || ONLY) {
   console.log('(--quick / --only: results not written)');
 } else {
-  mkdirSync(join('bench', 'results'), { recursive: true });
-  writeFileSync(join('bench', 'results', 'channels.json'), JSON.stringify({ ...meta, empty, results: rows }, null, 2) + '\n');
-  writeFileSync(join('bench', 'results', 'channels.md'), md.join('\n'));
-  console.log('wrote bench/results/channels.json and channels.md');
+  writeResults('channels', { ...meta, empty, results: rows }, md.join('\n'));
 }
 process.exit(0);

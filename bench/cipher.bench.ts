@@ -17,8 +17,7 @@
  * Run: npm run bench:cipher  → bench/results/cipher.json and cipher.md
  * (`npm run bench:cipher -- --no-write` prints the tables without writing them)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, machine } from 'node:os';
+import { loadavg } from 'node:os';
 import b from 'benny';
 import { CIPHERS, MACS } from '../src/crypto/cipher-registry.ts';
 import { aesWasmAvailable } from '../src/crypto/aes-wasm.ts';
@@ -34,6 +33,10 @@ import { ChaChaPolyOpener, ChaChaPolySealer } from '../src/crypto/seal-chacha20-
 import { sha2WasmAvailable } from '../src/crypto/sha2-wasm.ts';
 import { CtrMacOpener, CtrMacSealer } from '../src/crypto/seal-ctr-mac.ts';
 import type { DirectionKeys, PacketOpener, PacketSealer } from '../src/crypto/types.ts';
+import { toHex as hex } from '../src/wire/bytes.ts';
+import { briefEnvironment, headerLine } from './lib/environment.ts';
+import { fill } from './lib/fill.ts';
+import { writeResults } from './lib/results.ts';
 
 const PAYLOAD = 32768;
 const RING = 32;
@@ -46,13 +49,6 @@ const CASES: { cipher: string; mac: string }[] = [
   { cipher: 'aes192-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
   { cipher: 'aes256-ctr', mac: 'hmac-sha2-256-etm@openssh.com' },
 ];
-
-const fill = (n: number, seed: number): Uint8Array => {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = s = (s * 1103515245 + 12345) >>> 16;
-  return out;
-};
 
 function keysOf(cipher: string, mac: string): DirectionKeys {
   const c = CIPHERS[cipher]!;
@@ -122,8 +118,6 @@ const providersOf = (cipher: string, mac: string): Provider[] => [
 
 /** A case's name in the tables: the cipher, with its MAC unless it is an AEAD. */
 const labelOf = (cipher: string, mac: string): string => (CIPHERS[cipher]!.aead ? cipher : `${cipher} + ${mac}`);
-
-const hex = (u: Uint8Array): string => Array.from(u, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** Seals RING packets (seq 0..RING-1) on each provider; all providers must agree, and open each other's output. */
 function crossCheck(cipher: string, mac: string, providers: Provider[]): Uint8Array[] {
@@ -319,11 +313,9 @@ const primitiveRows: PrimitiveRow[] = [];
   );
 }
 
+const { cores, ...env } = briefEnvironment();
 const meta = {
-  date: new Date().toISOString(),
-  machine: machine?.() ?? arch(),
-  cpu: cpus()[0]?.model ?? 'unknown',
-  node: process.version,
+  ...env,
   loadAverage1m: loadavg()[0],
   payloadBytes: PAYLOAD,
   note: 'MB/s = 10^6 payload bytes per second; each op includes one 32 KiB buffer copy; mbPerSecMedian from the median sample, mbPerSec from the mean',
@@ -346,7 +338,7 @@ const gain = (c: { cipher: string; mac: string }, after: Provider, before: Provi
 const md = [
   '# Cipher benchmark',
   '',
-  `${meta.date.slice(0, 10)} · \`uname -m\` ${meta.machine} · ${meta.cpu} × ${cpus().length} · Node ${meta.node} · load average ${meta.loadAverage1m.toFixed(1)} at the end`,
+  headerLine(meta, `${meta.cpu} × ${cores}`, `Node ${meta.node}`, `load average ${meta.loadAverage1m.toFixed(1)} at the end`),
   '',
   `Sealing and opening packets with a ${PAYLOAD}-byte payload; MB/s = 10^6 payload bytes per second, from the median sample.`,
   '"auto" is the provider chosen by self-test and speed. "noble" is the portable provider (`crypto: \'noble\'`):',
@@ -384,9 +376,6 @@ const md = [
 ];
 // --no-write: print only (bench/results/cipher.* stay as they are).
 if (!process.argv.includes('--no-write')) {
-  const outDir = new URL('./results/', import.meta.url);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(new URL('cipher.json', outDir), JSON.stringify({ ...meta, results: rows, primitives: primitiveRows, selection: chosen }, null, 2) + '\n');
-  writeFileSync(new URL('cipher.md', outDir), md.join('\n'));
+  writeResults('cipher', { ...meta, results: rows, primitives: primitiveRows, selection: chosen }, md.join('\n'));
 }
 console.log(md.join('\n'));

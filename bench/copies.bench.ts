@@ -34,9 +34,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { arch, cpus, loadavg, machine } from 'node:os';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect, type SshClient } from '../src/jump/client.ts';
 import { nodeNetwork } from '../src/io/node-network.ts';
@@ -50,6 +49,8 @@ import { generateSigningKey } from '../src/crypto/signing-keys.ts';
 import type { ProviderChoice } from '../src/crypto/types.ts';
 import { constantTimeEqual, fromUtf8 } from '../src/wire/bytes.ts';
 import { fromBase64, toBase64 } from '../src/wire/base64.ts';
+import { briefEnvironment, headerLine } from './lib/environment.ts';
+import { writeResults } from './lib/results.ts';
 
 const MiB = 1 << 20;
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -450,25 +451,20 @@ async function main(): Promise<void> {
       hosts.stop();
     }
   }
-  writeResults(rows, mib);
+  report(rows, mib);
 }
 
 // ------------------------------------------------------------------ results
 
-function writeResults(rows: Row[], mib: number): void {
+/** Writes copies.json and copies.md. */
+function report(rows: Row[], mib: number): void {
+  const { cores, ...env } = briefEnvironment();
   const meta = {
-    date: new Date().toISOString(),
-    machine: machine?.() ?? arch(),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    node: process.version,
+    ...env,
     loadAverage1m: loadavg()[0],
     payloadMiB: mib,
     note: 'bytes copied by JavaScript per payload byte, during the transfer; client = the hopssh client process (one nested transport per hop), hosts = the hopssh jump hosts and target',
   };
-  const outDir = new URL('./results/', import.meta.url);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(new URL('copies.json', outDir), JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');
-
   const f = (x: number): string => x.toFixed(2);
   const table = rows.map(
     (r) =>
@@ -501,7 +497,7 @@ function writeResults(rows: Row[], mib: number): void {
   const md = [
     '# Copies benchmark',
     '',
-    `${meta.date.slice(0, 10)} · \`uname -m\` ${meta.machine} · ${meta.cpu} × ${cpus().length} · Node ${meta.node} · load average ${meta.loadAverage1m!.toFixed(1)} at the end`,
+    headerLine(meta, `${meta.cpu} × ${cores}`, `Node ${meta.node}`, `load average ${meta.loadAverage1m!.toFixed(1)} at the end`),
     '',
     `Bytes copied by JavaScript per payload byte while ${mib} MiB are relayed down (target → client) and up through 1, 2 and 3 hopssh jump hosts on loopback TCP.`,
     'Client: the hopssh client process, which runs one transport per hop, each nested in a channel of the one before.',
@@ -571,7 +567,7 @@ function writeResults(rows: Row[], mib: number): void {
     ...detail('noble', 'chacha20-poly1305@openssh.com', 3, 'up'),
     ...detail('auto', 'aes128-gcm@openssh.com', 3, 'up'),
   ];
-  writeFileSync(new URL('copies.md', outDir), md.join('\n') + '\n');
+  writeResults('copies', { ...meta, results: rows }, md.join('\n') + '\n');
 }
 
 if (process.argv[2] === 'hosts') await runHosts(process.argv[3] as ProviderChoice);

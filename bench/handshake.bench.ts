@@ -29,9 +29,9 @@
  * Run: npm run bench:handshake  → bench/results/handshake.json and handshake.md
  *      npm run bench:handshake -- --quick   (short smoke run, writes nothing)
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, machine, tmpdir, userInfo } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import b from 'benny';
 import { transportPair } from '../test/helpers/transport-pair.ts';
@@ -49,6 +49,9 @@ import type { ProviderChoice, SigningKey } from '../src/crypto/types.ts';
 import { MSG } from '../src/wire/message-numbers.ts';
 import { Writer } from '../src/wire/writer.ts';
 import { constantTimeEqual } from '../src/wire/bytes.ts';
+import { benchMachine, machineLine } from './lib/environment.ts';
+import { writeResults } from './lib/results.ts';
+import { fmtSpread, median, round, spread, type Spread } from './lib/stats.ts';
 
 const QUICK = process.argv.includes('--quick');
 /** Connections per client per kex against sshd. */
@@ -61,35 +64,12 @@ const CRYPTO: ProviderChoice[] = ['auto', 'noble'];
 
 // ------------------------------------------------------------------ helpers
 
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-
-const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, c) => a - c);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function spread(xs: readonly number[], d = 3): Spread {
-  return { median: round(median(xs), d), min: round(Math.min(...xs), d), max: round(Math.max(...xs), d) };
-}
-
-/** "123 (110–130)" */
-function fmt(s: Spread, digits = 1): string {
-  return `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
-}
-
 function hzDigits(x: number): number {
   return x >= 100 ? 0 : x >= 10 ? 1 : 2;
 }
 
 function fmtHz(s: Spread): string {
-  return fmt(s, hzDigits(s.median));
+  return fmtSpread(s, hzDigits(s.median));
 }
 
 // ------------------------------------------------------------- environment
@@ -101,28 +81,9 @@ const ssh = (() => {
     return undefined;
   }
 })();
-const opensshVersion = (() => {
-  if (!ssh) return 'not installed';
-  // `ssh -V` prints to stderr.
-  const r = spawnSync(ssh, ['-V'], { encoding: 'utf8' });
-  return (r.stderr + r.stdout).trim() || 'unknown';
-})();
-const unameM = (() => {
-  try {
-    return execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim();
-  } catch {
-    return machine?.() ?? arch();
-  }
-})();
-
 const dhStatus = runtimeModpStatus();
 const meta = {
-  date: new Date().toISOString(),
-  machine: unameM,
-  cores: availableParallelism(),
-  cpu: cpus()[0]?.model ?? 'unknown',
-  node: process.version,
-  openssh: opensshVersion,
+  ...benchMachine(),
   quick: QUICK,
   providers: {
     runtimeDh: dhStatus,
@@ -376,7 +337,7 @@ try {
     config: ['LogLevel INFO', `KexAlgorithms ${common.join(',')}`, 'MaxStartups 100:30:200'],
   });
   sshdPid = sshd.pid;
-  peer.sshd = `${opensshVersion.split(',')[0]} sshd on 127.0.0.1:${sshd.port}, ed25519 host key, pubkey auth only`;
+  peer.sshd = `${meta.openssh.split(',')[0]} sshd on 127.0.0.1:${sshd.port}, ed25519 host key, pubkey auth only`;
   peer.user = user;
   const hostBlob = b64(sshd.hostKeys[0]!.publicKeyLine.split(/\s+/)[1]!);
   const tmp = mkdtempSync(join(tmpdir(), 'hop-bench-'));
@@ -462,8 +423,8 @@ try {
       };
       peer.rows.push(row);
       console.log(
-        `vs sshd ${kex}: hopssh kex-only ${fmt(row.hopsshKexOnlyMs)} ms, to auth failure ${fmt(row.hopsshToAuthFailureMs)} ms; ` +
-          `ssh ${fmt(row.sshToAuthFailureMs)} ms; hopssh/ssh ${row.ratio.toFixed(2)}×`,
+        `vs sshd ${kex}: hopssh kex-only ${fmtSpread(row.hopsshKexOnlyMs)} ms, to auth failure ${fmtSpread(row.hopsshToAuthFailureMs)} ms; ` +
+          `ssh ${fmtSpread(row.sshToAuthFailureMs)} ms; hopssh/ssh ${row.ratio.toFixed(2)}×`,
       );
     }
   } finally {
@@ -499,7 +460,7 @@ const memoryHeader = [
 const md: string[] = [
   '# Handshake benchmark',
   '',
-  `${meta.date.slice(0, 10)} · \`uname -m\` ${meta.machine} · ${meta.cores} cores (${meta.cpu}) · Node ${meta.node} · ${meta.openssh}`,
+  machineLine(meta),
   '',
   'Shared, noisy machine: read the ratios (measured in the same run), not the absolute rates.',
   '',
@@ -538,7 +499,7 @@ if (peer.skipped) {
     '"kex only": connect, kex, DISCONNECT. "to auth failure": what `ssh -o BatchMode=yes` with no identity does —',
     'kex, ssh-userauth, "none" → USERAUTH_FAILURE — then DISCONNECT; `ssh` is timed from spawn to exit ("Permission denied").',
     `The ratio is hopssh conn/s ÷ ssh conn/s for the same work (> 1: hopssh is faster). \`ssh -V\` spawned the same way`,
-    `takes ${fmt(peer.sshSpawnBaselineMs!, 2)} ms: process start-up that ssh pays per connection and the in-process hopssh client does not.`,
+    `takes ${fmtSpread(peer.sshSpawnBaselineMs!, 2)} ms: process start-up that ssh pays per connection and the in-process hopssh client does not.`,
     'sshd forks and re-executes itself for every connection, which dominates both sides. Group exchange uses a group from',
     "sshd's moduli file, which hopssh computes with noble's BigInt modPow (node:crypto is used only for the RFC 3526 groups).",
     '',
@@ -552,7 +513,7 @@ if (peer.skipped) {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...peer.rows.map(
       (r) =>
-        `| ${r.kex} | ${fmt(r.hopsshKexOnlyMs)} | ${fmt(r.hopsshToAuthFailureMs)} | ${fmt(r.sshToAuthFailureMs)} | ` +
+        `| ${r.kex} | ${fmtSpread(r.hopsshKexOnlyMs)} | ${fmtSpread(r.hopsshToAuthFailureMs)} | ${fmtSpread(r.sshToAuthFailureMs)} | ` +
         `${r.hopsshToAuthFailureHz.toFixed(1)} | ${r.sshHz.toFixed(1)} | ${r.ratio.toFixed(2)}× |`,
     ),
     '',
@@ -569,9 +530,5 @@ console.log('\n' + md.join('\n'));
 if (QUICK) {
   console.log('(--quick: results not written)');
 } else {
-  const outDir = new URL('./results/', import.meta.url);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(new URL('handshake.json', outDir), JSON.stringify({ ...meta, inMemory: memoryRows, vsOpenSSH: peer }, null, 2) + '\n');
-  writeFileSync(new URL('handshake.md', outDir), md.join('\n'));
-  console.log('wrote bench/results/handshake.json and bench/results/handshake.md');
+  writeResults('handshake', { ...meta, inMemory: memoryRows, vsOpenSSH: peer }, md.join('\n'));
 }

@@ -14,8 +14,7 @@
  *
  * Run: npm run bench:kex  → bench/results/kex.json and kex.md
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, machine } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import b from 'benny';
 import { KEX_NAMES, kexMath } from '../src/crypto/kex-registry.ts';
 import { createGexMath } from '../src/crypto/kex-modp.ts';
@@ -25,8 +24,10 @@ import { verifySignature } from '../src/crypto/signature.ts';
 import { generateSigningKey, type SigningKeyType } from '../src/crypto/signing-keys.ts';
 import { generateRsaKey } from '../src/crypto/rsa.ts';
 import type { KexMath, ProviderChoice, SigningKey } from '../src/crypto/types.ts';
-
-const hex = (u: Uint8Array): string => Array.from(u, (x) => x.toString(16).padStart(2, '0')).join('');
+import { toHex as hex } from '../src/wire/bytes.ts';
+import { briefEnvironment, headerLine, loadAverage } from './lib/environment.ts';
+import { writeResults } from './lib/results.ts';
+import { round } from './lib/stats.ts';
 
 function fullKex(math: KexMath): Uint8Array {
   const c = math.client();
@@ -74,12 +75,11 @@ interface SigRow {
   rme: number;
 }
 
-const loadStart = loadavg()[0]!;
+const loadStart = loadAverage();
 const kexRows: KexRow[] = [];
 const sigRows: SigRow[] = [];
 const PROVIDERS: ProviderChoice[] = ['noble', 'auto'];
 const isModp = (name: string) => name.startsWith('diffie-hellman');
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 // The runtime self-test runs on first 'auto' DH use; run it before timing anything.
 const status = runtimeModpStatus();
@@ -194,20 +194,12 @@ for (const [bits, runs] of [
 }
 
 const meta = {
-  date: new Date().toISOString(),
-  machine: machine?.() ?? arch(),
-  cpu: cpus()[0]?.model ?? 'unknown',
-  node: process.version,
-  cores: cpus().length,
+  ...briefEnvironment(),
   /** 1-minute load average at the start and the end: other processes skew the timings. */
-  loadAverage: [round(loadStart, 2), round(loadavg()[0]!, 2)],
+  loadAverage: [loadStart, loadAverage()],
   runtimeDh: status,
   note: 'kex op = client() + server() + both computeSecret(); ms per op = mean sample time',
 };
-
-const outDir = new URL('./results/', import.meta.url);
-mkdirSync(outDir, { recursive: true });
-writeFileSync(new URL('kex.json', outDir), JSON.stringify({ ...meta, kex: kexRows, signatures: sigRows, rsaKeygen: keygen }, null, 2) + '\n');
 
 const kexCell = (kex: string, p: ProviderChoice): string => {
   const r = kexRows.find((x) => x.kex === kex && x.provider === p);
@@ -220,7 +212,7 @@ const sigCell = (key: string, alg: string, op: string): string => {
 const md = [
   '# Key exchange and signature benchmark',
   '',
-  `${meta.date.slice(0, 10)} · \`uname -m\` ${meta.machine} · ${meta.cpu} (${meta.cores} cores) · Node ${meta.node} · load average ${meta.loadAverage.join(' → ')}`,
+  headerLine(meta, `${meta.cpu} (${meta.cores} cores)`, `Node ${meta.node}`, `load average ${meta.loadAverage.join(' → ')}`),
   '',
   'One kex op is the whole math of one key exchange for both ends: client(), server(), and both computeSecret().',
   '"auto" differs from "noble" only for finite-field DH (node:crypto DiffieHellman where its self-test measured it faster).',
@@ -243,5 +235,5 @@ const md = [
   ...keygen.map((k) => `| ${k.bits} | ${k.runs} | ${k.meanMs} | ${k.minMs} | ${k.maxMs} |`),
   '',
 ];
-writeFileSync(new URL('kex.md', outDir), md.join('\n'));
+writeResults('kex', { ...meta, kex: kexRows, signatures: sigRows, rsaKeygen: keygen }, md.join('\n'));
 console.log(md.join('\n'));

@@ -19,14 +19,18 @@
  *      … -- --child            this runtime only, JSON on stdout, writes nothing
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, machine } from 'node:os';
+import { loadavg } from 'node:os';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js';
 import { createPoly1305, type Poly1305 } from '../src/crypto/poly1305.ts';
 import { ChaChaPolyOpener, ChaChaPolySealer } from '../src/crypto/seal-chacha20-poly1305.ts';
 import { availableProviders, cryptoProvidersReady, selectProvider, type ProviderName } from '../src/crypto/providers/select.ts';
+import { toHex as hex } from '../src/wire/bytes.ts';
+import { hardware, headerLine, type Hardware } from './lib/environment.ts';
+import { fill } from './lib/fill.ts';
+import { writeResults } from './lib/results.ts';
+import { fmtSpread, spread, type Spread } from './lib/stats.ts';
 
 const ROUNDS = 9;
 const ROUND_MS = 80;
@@ -58,25 +62,12 @@ class NoblePoly1305 implements Poly1305 {
 
 const macOf = (name: MacName): Poly1305 => (name === 'noble' ? new NoblePoly1305() : createPoly1305(name));
 
-const fill = (n: number, seed: number): Uint8Array => {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) out[i] = s = (s * 1103515245 + 12345) >>> 16;
-  return out;
-};
-const hex = (u: Uint8Array): string => Array.from(u, (x) => x.toString(16).padStart(2, '0')).join('');
-
 // ------------------------------------------------------------------ timing
 
 interface Candidate {
   label: string;
   bytes: number;
   op: () => void;
-}
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
 }
 
 function round(c: Candidate): number {
@@ -91,7 +82,7 @@ function round(c: Candidate): number {
   return (n * c.bytes) / ((t - t0) * 1e3);
 }
 
-function measure(cands: Candidate[]): Map<string, Stat> {
+function measure(cands: Candidate[]): Map<string, Spread> {
   for (const c of cands) round(c);
   const runs = new Map<string, number[]>(cands.map((c) => [c.label, []]));
   for (let r = 0; r < ROUNDS; r++) {
@@ -100,12 +91,7 @@ function measure(cands: Candidate[]): Map<string, Stat> {
       runs.get(c.label)!.push(round(c));
     }
   }
-  const out = new Map<string, Stat>();
-  for (const [label, v] of runs) {
-    v.sort((a, b) => a - b);
-    out.set(label, { median: v[v.length >> 1]!, min: v[0]!, max: v[v.length - 1]! });
-  }
-  return out;
+  return new Map([...runs].map(([label, v]) => [label, spread(v)]));
 }
 
 // ------------------------------------------------------------------ one runtime
@@ -113,13 +99,13 @@ function measure(cands: Candidate[]): Map<string, Stat> {
 interface MacRow {
   size: number;
   mac: MacName;
-  mbPerSec: Stat;
+  mbPerSec: Spread;
 }
 interface SealRow {
   provider: ProviderName;
   poly1305: MacName;
   op: 'seal' | 'open';
-  mbPerSec: Stat;
+  mbPerSec: Spread;
 }
 interface RuntimeResult {
   runtime: string;
@@ -249,16 +235,14 @@ function runChild(runtime: 'bun' | 'deno'): RuntimeResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as RuntimeResult;
 }
 
-const f0 = (x: number): string => x.toFixed(0);
-const cell = (s: Stat | undefined): string => (s ? `${f0(s.median)} (${f0(s.min)}–${f0(s.max)})` : 'n/a');
-const ratio = (a: Stat | undefined, b: Stat | undefined): string => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
+const cell = (s: Spread | undefined): string => (s ? fmtSpread(s, 0) : 'n/a');
+const ratio = (a: Spread | undefined, b: Spread | undefined): string => (a && b ? `${(a.median / b.median).toFixed(2)}×` : 'n/a');
 
-function report(results: RuntimeResult[]): string {
-  const cpu = cpus();
+function report(results: RuntimeResult[], meta: { date: string } & Hardware): string {
   const lines = [
     '# Poly1305 benchmark',
     '',
-    `${new Date().toISOString().slice(0, 10)} · \`uname -m\` ${machine?.() ?? arch()} · ${cpu[0]?.model ?? 'unknown'} × ${cpu.length} · ${results.map((r) => `${r.runtime} ${r.version}`).join(' · ')} · load average ${loadavg()[0]!.toFixed(1)} at the end`,
+    headerLine(meta, `${meta.cpu} × ${meta.cores}`, ...results.map((r) => `${r.runtime} ${r.version}`), `load average ${loadavg()[0]!.toFixed(1)} at the end`),
     '',
     `MB/s = 10^6 message bytes per second (wall time), median (min–max) of ${ROUNDS} interleaved rounds of ${ROUND_MS} ms; ratios are of medians in the same run.`,
     'hopssh wasm is src/crypto/poly1305-wasm.ts (what runs wherever WebAssembly does), hopssh js its plain-JS fallback (poly1305-js.ts),',
@@ -306,11 +290,9 @@ if (process.argv.includes('--child')) {
     console.error(`running on ${rt}…`);
     results.push(runChild(rt));
   }
-  const md = report(results);
-  const outDir = new URL('./results/', import.meta.url);
-  mkdirSync(outDir, { recursive: true });
-  const meta = { date: new Date().toISOString(), machine: machine?.() ?? arch(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadAverage1m: loadavg()[0], rounds: ROUNDS, roundMs: ROUND_MS };
-  writeFileSync(new URL('poly1305.json', outDir), JSON.stringify({ ...meta, results }, null, 2) + '\n');
-  writeFileSync(new URL('poly1305.md', outDir), md);
+  const { machine, cores, cpu } = hardware();
+  const meta = { date: new Date().toISOString(), machine, cpu, cores, loadAverage1m: loadavg()[0], rounds: ROUNDS, roundMs: ROUND_MS };
+  const md = report(results, meta);
+  writeResults('poly1305', { ...meta, results }, md);
   console.log(md);
 }

@@ -23,10 +23,10 @@
  * Run: npm run bench:setup  → bench/results/setup.json and setup.md
  *      npm run bench:setup -- --quick   (3 rounds, writes nothing)
  */
-import { writeFileSync } from 'node:fs';
 import { startBenchHosts } from './lib/jump-hosts.ts';
 import { startNetnsWorker } from './lib/netns-worker.ts';
 import { benchEnvironment, environmentLine } from './lib/environment.ts';
+import { writeResults } from './lib/results.ts';
 import { fmtSpread, round, spread, type Spread } from './lib/stats.ts';
 import type { SetupReply, SetupRequest } from './lib/setup-worker.ts';
 import type { ProviderChoice } from '../src/crypto/types.ts';
@@ -134,7 +134,5 @@ const md = [
 ];
 console.log('\n' + md.join('\n'));
 if (!QUICK) {
-  const out = new URL('./results/', import.meta.url);
-  writeFileSync(new URL('setup.json', out), JSON.stringify({ ...env, rounds: ROUNDS, warmup: WARMUP, kex: hosts.routes.kex, rows, providers, samples: Object.fromEntries(samples) }, null, 2) + '\n');
-  writeFileSync(new URL('setup.md', out), md.join('\n'));
+  writeResults('setup', { ...env, rounds: ROUNDS, warmup: WARMUP, kex: hosts.routes.kex, rows, providers, samples: Object.fromEntries(samples) }, md.join('\n'));
 }

@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { buildHopssh } from './relay/build.ts';
 import { bundleCli } from '../scripts/bundle-cli.ts';
 import { benchEnvironment, environmentLine } from './lib/environment.ts';
+import { writeResults } from './lib/results.ts';
 import { fmtSpread, spread, type Spread } from './lib/stats.ts';
 import { findSsh } from '../test/helpers/openssh-binaries.ts';
 import { cliEnv, startCliHost } from '../test/helpers/hopssh-cli.ts';
@@ -156,7 +157,5 @@ const md = [
 ];
 console.log('\n' + md.join('\n'));
 if (!QUICK) {
-  const out = new URL('./results/', import.meta.url);
-  writeFileSync(new URL('startup.json', out), JSON.stringify({ ...env, rounds: ROUNDS, warmup: WARMUP, rows, samples: Object.fromEntries(samples) }, null, 2) + '\n');
-  writeFileSync(new URL('startup.md', out), md.join('\n'));
+  writeResults('startup', { ...env, rounds: ROUNDS, warmup: WARMUP, rows, samples: Object.fromEntries(samples) }, md.join('\n'));
 }

@@ -47,15 +47,14 @@
  * the setup runs on that route subtracted); peak RSS; setup latency; ratios.
  * Needs root (namespaces), iproute2, OpenSSH's ssh and sshd (scripts/setup.sh).
  */
-import { readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cliEnv } from '../../test/helpers/hopssh-cli.ts';
 import { netnsStatus } from '../../test/helpers/netns.ts';
-import { benchEnvironment } from '../lib/environment.ts';
-import { round } from '../lib/stats.ts';
+import { benchEnvironment, loadAverage } from '../lib/environment.ts';
+import { resultsPath, writeResults } from '../lib/results.ts';
 import { buildHopssh, type HopsshBuild } from './build.ts';
 import { startHosts, type CipherCase, type Hosts, type Route } from './hosts.ts';
 import { runMeasured, type RunMeasure } from './measure.ts';
@@ -66,7 +65,7 @@ import { writeReport, type Meta, type ProfileSample, type RssCheck, type SetupSa
 
 if (process.argv[2] === '--render') {
   // Re-renders relay.md from a run's JSON (the text of the report changed, not the measurement).
-  const saved = JSON.parse(readFileSync(process.argv[3] ?? join('bench', 'results', 'relay.json'), 'utf8')) as Meta & {
+  const saved = JSON.parse(readFileSync(process.argv[3] ?? resultsPath('relay.json'), 'utf8')) as Meta & {
     setups: SetupSample[];
     transfers: TransferSample[];
     rssCheck: RssCheck | undefined;
@@ -74,8 +73,7 @@ if (process.argv[2] === '--render') {
     profiles?: ProfileSample[];
   };
   const md = writeReport(saved, parseOptions(saved.argv), saved.setups, saved.transfers, saved.rssCheck, new Map(Object.entries(saved.skipped)), saved.profiles ?? []);
-  writeFileSync(join('bench', 'results', 'relay.md'), md);
-  console.log('wrote bench/results/relay.md');
+  writeResults('relay', undefined, md);
   process.exit(0);
 }
 const opts: Options = parseOptions(process.argv.slice(2));
@@ -256,15 +254,12 @@ try {
 } finally {
   await hosts.teardown();
 }
-meta.loadAtEnd = round(loadavg()[0]!, 2);
+meta.loadAtEnd = loadAverage();
 meta.seconds = Math.round((Date.now() - started) / 1000);
 
 const md = writeReport(meta, opts, setups, transfers, rssCheck, skipped, profiles);
 console.log('\n' + md);
 if (opts.write) {
-  mkdirSync(join('bench', 'results'), { recursive: true });
-  writeFileSync(join('bench', 'results', 'relay.json'), JSON.stringify({ ...meta, reduced: opts.reduced, skipped: Object.fromEntries(skipped), setups, transfers, rssCheck, ...(opts.profile && { profiles }) }, null, 2) + '\n');
-  writeFileSync(join('bench', 'results', 'relay.md'), md);
-  console.log('wrote bench/results/relay.json and relay.md');
+  writeResults('relay', { ...meta, reduced: opts.reduced, skipped: Object.fromEntries(skipped), setups, transfers, rssCheck, ...(opts.profile && { profiles }) }, md);
 } else console.log('(--no-write: results not written)');
 process.exit(0);

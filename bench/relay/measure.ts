@@ -21,9 +21,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { descendantsOf, registerPid, unregisterPid } from '../../test/helpers/cleanup.ts';
+import { statCpuSeconds, statusBytes } from '../lib/proc.ts';
 import { StreamChecker, streamChunks } from './data.ts';
-
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux (USER_HZ, fixed at 100 for userspace)
 
 /** pid 1 of the run's PID namespace: runs the peer, waits for what it left behind, writes its own stat line. */
 const INIT = String.raw`
@@ -73,15 +72,6 @@ export interface RunMeasure {
 }
 
 let runCounter = 0;
-
-function statusBytes(pid: number, field: string): number | undefined {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function commOf(pid: number): string | undefined {
   try {
@@ -222,9 +212,7 @@ export async function runMeasured(spec: RunSpec): Promise<RunMeasure> {
     throw new Error(`exit ${code} and no measurement from the init script: ${what}\n${stderr}`);
   }
   const [status, start, end] = line.split(' ');
-  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
-  // proc(5) stat: cutime and cstime are fields 16 and 17 (index 13, 14 after the command name).
-  const cpu = (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  const cpu = statCpuSeconds(line).children;
   if (code !== 0 || status !== '0') throw new Error(`exit ${code} (peer ${status}): ${what}\n${stderr}${stdoutText}`);
   if (checker?.verdict() !== undefined) throw new Error(`download check failed (${checker.verdict()}): ${what}\n${stderr}`);
   if (spec.data !== 'download' && stdoutText !== '') throw new Error(`unexpected output ${JSON.stringify(stdoutText.slice(0, 200))}: ${what}`);
