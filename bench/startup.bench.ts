@@ -21,10 +21,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildHopssh } from './relay/build.ts';
-import { bundleCli } from '../scripts/bundle-cli.ts';
 import { benchEnvironment, environmentLine } from './lib/environment.ts';
 import { writeResults } from './lib/results.ts';
 import { fmtSpread, spread, type Spread } from './lib/stats.ts';
@@ -65,19 +64,18 @@ const empty = join(dir, 'empty.mjs');
 writeFileSync(empty, '');
 
 console.log('building: tsc (bench/relay/build.ts), esbuild (scripts/bundle-cli.ts)…');
-const tsc = await buildHopssh();
-const bundle = await bundleCli(join(dir, 'bundle'));
+const { program: bundle, tscProgram, tscLibrary } = await buildHopssh();
 const importer = join(dir, 'import-library.mjs');
-writeFileSync(importer, `await import(${JSON.stringify(pathToFileURL(join(dirname(dirname(tsc.program)), 'index.js')).href)});\n`);
+writeFileSync(importer, `await import(${JSON.stringify(pathToFileURL(tscLibrary).href)});\n`);
 
 const host = await startCliHost();
 const node = (label: string, ...args: string[]): Case => ({ label, argv: [process.execPath, '--require', preload, ...args], node: true });
 const CASES: Case[] = [
   node('node: empty module', empty),
   node('import the library (tsc build)', importer),
-  node('hopssh -V (tsc build)', tsc.program, '-V'),
+  node('hopssh -V (tsc build)', tscProgram, '-V'),
   node('hopssh -V (bundle)', bundle, '-V'),
-  node('hopssh host true (tsc build)', tsc.program, ...host.target, 'true'),
+  node('hopssh host true (tsc build)', tscProgram, ...host.target, 'true'),
   node('hopssh host true (bundle)', bundle, ...host.target, 'true'),
   { label: 'OpenSSH ssh host true', argv: [findSsh(), ...host.target, 'true'], node: false },
 ];

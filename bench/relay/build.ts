@@ -24,6 +24,9 @@ export interface HopsshBuild {
   libraryPeer: string;
   /** The hopssh program bundled (src/cli/hopssh.ts and what it imports): what bin/hopssh.js runs when dist/ is built. */
   program: string;
+  /** The tsc output of the program (src/cli/hopssh.ts) and of the library's entry (src/index.ts), unbundled (bench:startup). */
+  tscProgram: string;
+  tscLibrary: string;
 }
 
 export async function buildHopssh(): Promise<HopsshBuild> {
@@ -42,5 +45,10 @@ export async function buildHopssh(): Promise<HopsshBuild> {
   );
   const r = await run([process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { timeoutMs: 300_000 });
   if (r.code !== 0) throw new Error(`compiling hopssh for the benchmark failed:\n${r.stdout}${r.stderr}`);
-  return { libraryPeer: join(out, 'bench', 'relay', 'hopssh-peer.js'), program: await bundleCli(join(dir, 'bundle')) };
+  return {
+    libraryPeer: join(out, 'bench', 'relay', 'hopssh-peer.js'),
+    program: await bundleCli(join(dir, 'bundle')),
+    tscProgram: join(out, 'src', 'cli', 'hopssh.js'),
+    tscLibrary: join(out, 'src', 'index.js'),
+  };
 }
