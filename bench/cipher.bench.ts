@@ -35,7 +35,7 @@ import { CtrMacOpener, CtrMacSealer } from '../src/crypto/seal-ctr-mac.ts';
 import type { DirectionKeys, PacketOpener, PacketSealer } from '../src/crypto/types.ts';
 import { toHex as hex } from '../src/wire/bytes.ts';
 import { briefEnvironment, headerLine } from './lib/environment.ts';
-import { fill } from './lib/fill.ts';
+import { fill, plainPacket } from './lib/inputs.ts';
 import { writeResults } from './lib/results.ts';
 
 const PAYLOAD = 32768;
@@ -57,16 +57,8 @@ function keysOf(cipher: string, mac: string): DirectionKeys {
 }
 
 /** An RFC 4253 §6 plaintext packet around a PAYLOAD-byte payload. */
-function plainPacket(cipher: string, mac: string): Uint8Array {
-  const block = Math.max(8, CIPHERS[cipher]!.blockSize);
-  const excluded = CIPHERS[cipher]!.aead || MACS[mac]!.etm;
-  let pad = block - ((PAYLOAD + 1 + (excluded ? 0 : 4)) % block);
-  if (pad < 4) pad += block;
-  const out = fill(4 + 1 + PAYLOAD + pad, 4);
-  new DataView(out.buffer).setUint32(0, 1 + PAYLOAD + pad);
-  out[4] = pad;
-  return out;
-}
+const packetOf = (cipher: string, mac: string): Uint8Array =>
+  plainPacket(PAYLOAD, CIPHERS[cipher]!.blockSize, CIPHERS[cipher]!.aead || MACS[mac]!.etm);
 
 /**
  * A provider, or a variant of the portable one: "noble-js" without its
@@ -122,7 +114,7 @@ const labelOf = (cipher: string, mac: string): string => (CIPHERS[cipher]!.aead 
 /** Seals RING packets (seq 0..RING-1) on each provider; all providers must agree, and open each other's output. */
 function crossCheck(cipher: string, mac: string, providers: Provider[]): Uint8Array[] {
   const keys = keysOf(cipher, mac);
-  const plain = plainPacket(cipher, mac);
+  const plain = packetOf(cipher, mac);
   const runs = providers.map((p) => {
     const s = make(keys, p, 'seal');
     return Array.from({ length: RING }, (_, seq) => {
@@ -169,7 +161,7 @@ for (const { cipher, mac } of CASES) {
   const providers = providersOf(cipher, mac);
   const sealed = crossCheck(cipher, mac, providers);
   const keys = keysOf(cipher, mac);
-  const plain = plainPacket(cipher, mac);
+  const plain = packetOf(cipher, mac);
   const label = labelOf(cipher, mac);
   const cases = providers.flatMap((p) => [
     b.add(`seal ${p}`, () => {

@@ -28,7 +28,7 @@ import { ChaChaPolyOpener, ChaChaPolySealer } from '../src/crypto/seal-chacha20-
 import { availableProviders, cryptoProvidersReady, selectProvider, type ProviderName } from '../src/crypto/providers/select.ts';
 import { toHex as hex } from '../src/wire/bytes.ts';
 import { hardware, headerLine, type Hardware } from './lib/environment.ts';
-import { fill } from './lib/fill.ts';
+import { fill, plainPacket } from './lib/inputs.ts';
 import { writeResults } from './lib/results.ts';
 import { fmtSpread, spread, type Spread } from './lib/stats.ts';
 
@@ -144,19 +144,9 @@ function macCandidates(): Candidate[] {
   return cands;
 }
 
-/** An RFC 4253 §6 packet with a PAYLOAD-byte payload, room for the tag behind it. */
-function plainPacket(): Uint8Array {
-  let pad = 8 - ((PAYLOAD + 1) % 8);
-  if (pad < 4) pad += 8;
-  const out = fill(4 + 1 + PAYLOAD + pad, 4);
-  new DataView(out.buffer).setUint32(0, 1 + PAYLOAD + pad);
-  out[4] = pad;
-  return out;
-}
-
 function packetCandidates(): Candidate[] {
   const key = fill(64, 1);
-  const plain = plainPacket();
+  const plain = plainPacket(PAYLOAD, 8, true); // chacha20-poly1305: length not encrypted with the payload
   const providers = availableProviders(CIPHER);
   const sealed = new Map<string, Uint8Array[]>();
   for (const p of providers) {
