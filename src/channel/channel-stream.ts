@@ -33,6 +33,10 @@ export class ChannelStream implements ByteStream {
     return this.channel.sendMaxPacket;
   }
 
+  keep(view: Uint8Array): Uint8Array {
+    return this.channel.keep(view);
+  }
+
   write(data: Uint8Array): boolean {
     if (this.channel.isClosed) return false;
     return this.channel.writeWhole(data);

@@ -13,6 +13,8 @@ export interface ChannelHost {
     readonly sendBuffer: Uint8Array;
     commitPayload(length: number): boolean;
     send(payload: Uint8Array): boolean;
+    /** Hands over the received packet `view` lies in, where that needs no copy (Transport.claimReceived). */
+    claimReceived?(view: Uint8Array): boolean;
   };
   /** False while the socket (or a key exchange's queue) is applying backpressure: channels then queue instead of sending. */
   readonly writable: boolean;
@@ -394,8 +396,8 @@ export class Channel {
       return;
     }
     if (this.paused || this.held.length > 0 || !this.handlerFor(dataType)) {
-      // Held (copied) until the consumer resumes or attaches; bounded by our window.
-      this.held.push({ data: payload.slice(off, off + len), off: 0, dataType });
+      // Held until the consumer resumes or attaches (the packet itself where the transport hands it over, else a copy); bounded by our window.
+      this.held.push({ data: this.owned(payload.subarray(off, off + len)), off: 0, dataType });
       return;
     }
     this.deliver(payload.subarray(off, off + len), dataType);
@@ -423,15 +425,43 @@ export class Channel {
       const c = this.held[0]!;
       if (!this.handlerFor(c.dataType)) return;
       this.held.shift();
-      this.deliver(c.data, c.dataType);
+      this.heldDelivery = c.data;
+      try {
+        this.deliver(c.data, c.dataType);
+      } finally {
+        this.heldDelivery = undefined;
+      }
       this.consume(c.data.length);
     }
     if (this.held.length === 0) this.deliverEndAndClose();
   }
 
+  /** Held data being delivered: the channel's own, so keep() hands it over as it is. */
+  private heldDelivery: Uint8Array | undefined;
+
   private deliver(view: Uint8Array, dataType: number): void {
     if (dataType === 0) this.onData?.(view);
     else this.onExtendedData?.(dataType, view);
+  }
+
+  /**
+   * From onData / onExtendedData: the data `view` as a buffer the caller owns
+   * and may keep (hand to a socket, queue for stdout) — without a copy where
+   * the packet was decrypted into a buffer of its own (node:crypto's AEADs:
+   * Transport.claimReceived) or the data was held, else a copy. So a forwarded
+   * connection or stdout takes each chunk with no copy of its own (DESIGN.md,
+   * "Opening in place").
+   */
+  keep(view: Uint8Array): Uint8Array {
+    const h = this.heldDelivery;
+    if (h !== undefined && view.buffer === h.buffer && view.byteOffset >= h.byteOffset && view.byteOffset + view.byteLength <= h.byteOffset + h.byteLength) {
+      return view;
+    }
+    return this.owned(view);
+  }
+
+  private owned(view: Uint8Array): Uint8Array {
+    return this.host.transport.claimReceived?.(view) ? view : view.slice();
   }
 
   /** The consumer took `n` bytes: give window back in batches (as OpenSSH: once half the window is used). */

@@ -39,12 +39,16 @@ export interface ExecResult {
 class Collector {
   private parts: Uint8Array[] = [];
   size = 0;
-  constructor(private readonly limit: number) {}
+  /** `keep`: the data of the call as a buffer of our own (Session.keep). */
+  constructor(
+    private readonly limit: number,
+    private readonly keep: (view: Uint8Array) => Uint8Array,
+  ) {}
 
   /** False when `data` would go past the limit (nothing is kept then). */
   push(data: Uint8Array): boolean {
     if (this.size + data.length > this.limit) return false;
-    this.parts.push(data.slice());
+    this.parts.push(this.keep(data));
     this.size += data.length;
     return true;
   }
@@ -77,8 +81,9 @@ export async function exec(connection: Connection, command: string | Uint8Array,
     failure ??= e;
     session.channel.destroy();
   };
-  const stdout = new Collector(limit);
-  const stderr = new Collector(limit);
+  const keep = (view: Uint8Array): Uint8Array => session.keep(view);
+  const stdout = new Collector(limit, keep);
+  const stderr = new Collector(limit, keep);
   session.onData = (d) => {
     if (!failure && !stdout.push(d)) fail(new OutputLimitError('stdout', limit));
   };

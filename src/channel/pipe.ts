@@ -15,8 +15,9 @@ export interface Pipe {
  * - stream → channel: each chunk goes to channel.write(), which seals it
  *   straight into the transport's packet buffer; when the channel's send queue
  *   is full the stream is paused until the channel drains.
- * - channel → stream: each chunk is copied once (the view dies when onData
- *   returns; the stream owns what it is given); when the stream says false the
+ * - channel → stream: each chunk is handed over as the stream owns what it is
+ *   given (Channel.keep: the decrypted packet itself where the transport can
+ *   hand it over, else one copy, as the view dies when onData returns); when the stream says false the
  *   channel is paused — it holds what arrives and gives no window back — until
  *   the stream drains. So the peer never has more in flight than our window.
  * - EOF either way is passed on as a half-close; once both directions have
@@ -41,7 +42,7 @@ export function createPipe(stream: ByteStream, channel: Channel): Pipe {
 
   channel.onData = (d) => {
     if (streamClosed) return; // nowhere to go: dropped (its window is still given back)
-    if (!stream.write(d.slice())) {
+    if (!stream.write(channel.keep(d))) {
       streamBacklogged = true;
       channel.pause();
     }

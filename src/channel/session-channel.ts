@@ -113,6 +113,11 @@ export abstract class SessionChannel {
     return this.channel.onData;
   }
 
+  /** From onData or onStderr: the data as a buffer the caller owns, without a copy where the channel can hand it over (Channel.keep). */
+  keep(view: Uint8Array): Uint8Array {
+    return this.channel.keep(view);
+  }
+
   /** The peer sent EOF. */
   set onEnd(fn: (() => void) | undefined) {
     this.channel.onEnd = fn;

@@ -20,7 +20,8 @@ export interface WebStreamPair {
  * none back — until the reader pulls; a write the stream answers with false
  * settles on its drain. Closing the writable sends EOF (half-close);
  * cancelling the readable discards further data without stopping the writable.
- * Each incoming chunk is copied once (the stream's view dies when its handler returns).
+ * Each incoming chunk is kept (ByteStream.keep: a channel hands the decrypted
+ * packet over where it can) or else copied once, as the stream's view dies when its handler returns.
  */
 export function webStreams(stream: ByteStream, opts: WebStreamsOptions = {}): WebStreamPair {
   let rc!: ReadableStreamDefaultController<Uint8Array>;
@@ -56,7 +57,7 @@ export function webStreams(stream: ByteStream, opts: WebStreamsOptions = {}): We
   stream.start({
     data(d) {
       if (readDone) return;
-      rc.enqueue(d.slice());
+      rc.enqueue(stream.keep ? stream.keep(d) : d.slice());
       if ((rc.desiredSize ?? 0) <= 0) stream.pause();
     },
     drain() {

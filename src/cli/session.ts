@@ -52,10 +52,11 @@ export interface Stdio {
 function relayOutput(session: Session, io: Stdio, log: Log): void {
   const blocked = new Set<Writable>();
   const dead = new Set<Writable>();
-  const deliver = (target: Writable, data: Uint8Array): void => {
+  const deliver = (target: Writable, view: Uint8Array): void => {
     if (dead.has(target)) return;
-    // Copied: the view is valid only during this call, and a pipe may keep the buffer queued.
-    if (!target.write(Buffer.from(data)) && !blocked.has(target)) {
+    // Kept (Session.keep): the view is valid only during this call, and a pipe may keep the buffer queued.
+    const data = session.keep(view);
+    if (!target.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) && !blocked.has(target)) {
       blocked.add(target);
       session.pause();
       target.once('drain', () => {

@@ -44,6 +44,12 @@ export interface ByteStream {
   readonly writeBuffer?: Uint8Array;
   /** Sends the `length` bytes written at the reserved offset; returns as write() does. */
   commitWrite?(length: number): boolean;
+  /**
+   * Optional, from the handler's data(): that chunk as a buffer the caller
+   * owns and may keep, without a copy where the stream can hand it over (a
+   * channel: Channel.keep). Absent: copy the view to keep it.
+   */
+  keep?(view: Uint8Array): Uint8Array;
   /** Stop delivering data (receive-side backpressure), until resume(). */
   pause(): void;
   resume(): void;

@@ -14,7 +14,9 @@ export type PacketHandler = (payload: Uint8Array, seq: number) => void;
  * the cipher writes each piece's plaintext there as it arrives and the
  * packet is delivered once its tag verifies; otherwise its bytes are copied
  * there, once, and it is opened whole. The payload view is valid until the
- * handler returns.
+ * handler returns — unless the handler claims it (claim()): where the opener
+ * decrypts into a buffer of its own (openDetached), that buffer can be handed
+ * over instead of copied, and is then not wiped.
  */
 export class PacketReceiver {
   /** Sequence number of the next packet, wraps at 2^32. */
@@ -36,6 +38,9 @@ export class PacketReceiver {
   private piecewise = false;
   private paused = false;
   private backlog: Uint8Array | undefined;
+  /** The opener's own buffer being delivered (openDetached), and whether the handler claimed it. */
+  private detached: Uint8Array | undefined;
+  private claimed = false;
 
   constructor(
     opener: PacketOpener,
@@ -221,11 +226,30 @@ export class PacketReceiver {
       return;
     }
     const body = o.openDetached(this.seq, buf, off, this.packetLength);
+    this.detached = body;
     try {
       this.deliver(body, 0);
     } finally {
-      body.fill(0); // the handler's views end with its call; no plaintext left in freed memory
+      this.detached = undefined;
+      // Unclaimed, the handler's views end with its call: no plaintext left in freed memory.
+      if (this.claimed) this.claimed = false;
+      else body.fill(0);
     }
+  }
+
+  /**
+   * While the handler runs: takes the packet being delivered for the caller
+   * to keep, when `view` lies inside a buffer the opener made for it alone
+   * (openDetached: node:crypto's output). Then it is neither wiped nor reused,
+   * and the caller owns it as it would own a copy. False where the packet
+   * lies in a buffer that is reused (opened in place): copy the view then.
+   */
+  claim(view: Uint8Array): boolean {
+    const b = this.detached;
+    if (b === undefined || view.buffer !== b.buffer) return false;
+    if (view.byteOffset < b.byteOffset || view.byteOffset + view.byteLength > b.byteOffset + b.byteLength) return false;
+    this.claimed = true;
+    return true;
   }
 
   /** Checks the padding of the opened packet body (padding_length ‖ payload ‖ padding) at `buf[off]`, counts it and hands its payload on. */

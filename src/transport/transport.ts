@@ -514,6 +514,15 @@ export class Transport {
     return this.handshake.count;
   }
 
+  /**
+   * From an onMessage handler: takes the received message `view` lies in for
+   * the caller to keep, without a copy, where the opener decrypted it into a
+   * buffer of its own (PacketReceiver.claim); false: copy it to keep it.
+   */
+  claimReceived(view: Uint8Array): boolean {
+    return this.receiver.claim(view);
+  }
+
   /** Which implementation seals and opens packets now (e.g. "aes128-gcm@openssh.com (runtime)"). */
   get cipherDescription(): { send: string; receive: string } {
     return { send: this.sender.description, receive: this.receiver.description };
