@@ -5,6 +5,7 @@
  * known_hosts file holding the server's key, no agent and BatchMode — the
  * same isolation runSsh gives OpenSSH's ssh.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
@@ -38,9 +39,26 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove: ()
   };
 }
 
+/** Runs `body` with a fresh temporary directory, removed afterwards however `body` ends. */
+export async function withTempDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const { dir, remove } = await tempDir(prefix);
+  try {
+    return await body(dir);
+  } finally {
+    await remove();
+  }
+}
+
+/** Writes `size` random bytes to `path`; resolves with them. */
+export async function writeRandomFile(path: string, size: number): Promise<Buffer> {
+  const content = randomBytes(size);
+  await writeFile(path, content);
+  return content;
+}
+
 export interface CliHost {
   sshd: SshdServer;
-  /** The directory holding the key, known_hosts and config (removed by stop()). */
+  /** The directory holding the key, known_hosts and config, removed by stop(): tests may keep their own files there too. */
   dir: string;
   key: GeneratedKey;
   /** The ssh_config file for -F. */
@@ -67,8 +85,11 @@ export function isolatedConfig(keyPath: string | undefined, knownHostsPath: stri
   ].join('\n');
 }
 
+/** sshd's options, and `configLines` for every host in the ssh_config file. */
+export type CliHostOptions = SshdOptions & { configLines?: readonly string[] };
+
 /** Starts sshd (LogLevel INFO: no debug text in sessions) with a client key authorized for LOGIN. */
-export async function startCliHost(opts: SshdOptions & { configLines?: readonly string[] } = {}): Promise<CliHost> {
+export async function startCliHost(opts: CliHostOptions = {}): Promise<CliHost> {
   const { dir, remove } = await tempDir('hop-cli-');
   const key = await generateKey('ed25519', join(dir, 'id_ed25519'));
   const sshd = await startSshd({

@@ -5,8 +5,9 @@
  * written to `sha256sum`'s stdin as fast as sshd's window allows arrive intact.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { requireOpenSSH, startSshd, type SshdServer } from '../helpers/openssh.ts';
+import { expect, test } from 'vitest';
+import { requireOpenSSH } from '../helpers/openssh.ts';
+import { useSshd } from '../helpers/suite-fixtures.ts';
 import { loginToSshd } from '../helpers/sshd-login.ts';
 import { openSession } from '../../src/channel/session-client.ts';
 import { GiB, MiB, PatternSource, Peaks, SlowConsumer, produce, socketOf, transportQueued } from '../channel/flow-control-harness.ts';
@@ -14,11 +15,7 @@ import { GiB, MiB, PatternSource, Peaks, SlowConsumer, produce, socketOf, transp
 const describeOpenSSH = requireOpenSSH();
 
 describeOpenSSH('channel flow control against sshd', () => {
-  let sshd: SshdServer;
-  beforeAll(async () => {
-    sshd = await startSshd({ hostKeys: ['ed25519'], config: ['LogLevel INFO'] });
-  });
-  afterAll(() => sshd?.stop());
+  const sshd = useSshd({ hostKeys: ['ed25519'], config: ['LogLevel INFO'] });
 
   test('a slow consumer of 1 GiB from `head -c 1G /dev/zero` holds at most its window', { timeout: 180_000 }, async () => {
     const WINDOW = 2 * MiB;

@@ -11,26 +11,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findSshKeygen, requireOpenSSH, runChecked } from '../helpers/openssh.ts';
 import { startSshAgent, type SshAgentProcess } from '../helpers/ssh-agent.ts';
-import { describeRun, LOGIN, runHopssh, startCliHost, tempDir, type CliHost } from '../helpers/hopssh-cli.ts';
+import { describeRun, LOGIN, runHopssh } from '../helpers/hopssh-cli.ts';
+import { useCliHost } from '../helpers/suite-fixtures.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
 describeOpenSSH('hopssh keys and questions', () => {
-  let host: CliHost;
+  const host = useCliHost();
   let agent: SshAgentProcess;
-  let dir: string;
-  let removeDir: () => Promise<void>;
 
   beforeAll(async () => {
-    host = await startCliHost();
     agent = await startSshAgent();
     await agent.add(host.key.path);
-    ({ dir, remove: removeDir } = await tempDir('hop-cli-auth-'));
   });
   afterAll(async () => {
     await agent?.stop();
-    await host?.stop();
-    await removeDir?.();
   });
 
   /** The server, with no identity file: only what the test adds. */
@@ -49,8 +44,8 @@ describeOpenSSH('hopssh keys and questions', () => {
 
   /** An askpass program answering `answer`, logging each prompt. */
   async function askpass(name: string, answer: string): Promise<{ env: Record<string, string>; asked: () => Promise<string> }> {
-    const log = join(dir, `${name}.log`);
-    const program = join(dir, name);
+    const log = join(host.dir, `${name}.log`);
+    const program = join(host.dir, name);
     await writeFile(program, `#!/bin/sh\nprintf '%s\\n---\\n' "$1" >> ${log}\nprintf '%s\\n' '${answer}'\n`, { mode: 0o755 });
     return { env: { SSH_ASKPASS: program, SSH_ASKPASS_REQUIRE: 'force' }, asked: async () => (existsSync(log) ? readFile(log, 'utf8') : '') };
   }
@@ -70,7 +65,7 @@ describeOpenSSH('hopssh keys and questions', () => {
   });
 
   test('an encrypted identity file: the passphrase is asked, the login succeeds', async () => {
-    const path = join(dir, 'encrypted');
+    const path = join(host.dir, 'encrypted');
     await runChecked([findSshKeygen(), '-q', '-t', 'ed25519', '-N', 'secret phrase', '-C', 'enc', '-f', path]);
     await host.sshd.authorize(LOGIN, await readFile(`${path}.pub`, 'utf8'));
     const a = await askpass('passphrase', 'secret phrase');
@@ -81,7 +76,7 @@ describeOpenSSH('hopssh keys and questions', () => {
   });
 
   test('a private key readable by others is refused, as ssh refuses it', async () => {
-    const path = join(dir, 'open-key');
+    const path = join(host.dir, 'open-key');
     await runChecked([findSshKeygen(), '-q', '-t', 'ed25519', '-N', '', '-f', path]);
     await host.sshd.authorize(LOGIN, await readFile(`${path}.pub`, 'utf8'));
     await chmod(path, 0o644);
@@ -91,7 +86,7 @@ describeOpenSSH('hopssh keys and questions', () => {
   });
 
   test('StrictHostKeyChecking=ask: the question names the key; "yes" records it', async () => {
-    const kh = join(dir, 'kh-yes');
+    const kh = join(host.dir, 'kh-yes');
     const a = await askpass('yes', 'yes');
     const args = ['-F', host.configPath, '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=ask', '-o', 'BatchMode=no', '-p', String(host.sshd.port), `${LOGIN}@127.0.0.1`];
     const r = await runHopssh([...args, 'echo', 'accepted'], { env: a.env });
@@ -109,7 +104,7 @@ describeOpenSSH('hopssh keys and questions', () => {
   });
 
   test('StrictHostKeyChecking=ask: "no" refuses (255); BatchMode=yes refuses without asking', async () => {
-    const kh = join(dir, 'kh-no');
+    const kh = join(host.dir, 'kh-no');
     const a = await askpass('no', 'no');
     const args = ['-F', host.configPath, '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=ask', '-p', String(host.sshd.port), `${LOGIN}@127.0.0.1`, 'true'];
     const r = await runHopssh(['-o', 'BatchMode=no', ...args], { env: a.env });

@@ -8,29 +8,22 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { bundleCli } from '../../scripts/bundle-cli.ts';
 import { requireOpenSSH } from '../helpers/openssh.ts';
-import { cliEnv, describeRun, LOGIN, runHopssh, startCliHost, tempDir, type CliHost } from '../helpers/hopssh-cli.ts';
+import { cliEnv, describeRun, LOGIN, runHopssh } from '../helpers/hopssh-cli.ts';
+import { useCliHost } from '../helpers/suite-fixtures.ts';
 import { run, type RunResult } from '../helpers/run.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
 describeOpenSSH('the bundled hopssh program against sshd', () => {
-  let host: CliHost;
+  const host = useCliHost();
   let bundle: string;
-  let removeDir: () => Promise<void>;
 
   beforeAll(async () => {
-    const { dir, remove } = await tempDir('hop-bundle-');
-    removeDir = remove;
-    bundle = await bundleCli(join(dir, 'bundle'));
-    host = await startCliHost();
+    bundle = await bundleCli(join(host.dir, 'bundle'));
   }, 60_000);
-  afterAll(async () => {
-    await host?.stop();
-    await removeDir?.();
-  });
 
   const runBundle = (args: readonly string[], input: string | Uint8Array = ''): Promise<RunResult> =>
     run([process.execPath, bundle, ...args], { input, env: cliEnv(), timeoutMs: 30_000 });

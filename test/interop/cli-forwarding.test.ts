@@ -9,9 +9,10 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { freePort, requireOpenSSH } from '../helpers/openssh.ts';
-import { cliEnv, describeRun, hopsshArgv, runHopssh, startCliHost, type CliHost } from '../helpers/hopssh-cli.ts';
+import { cliEnv, describeRun, hopsshArgv, runHopssh } from '../helpers/hopssh-cli.ts';
+import { useCliHost } from '../helpers/suite-fixtures.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
@@ -69,14 +70,7 @@ function processesWith(words: readonly string[]): number[] {
 }
 
 describeOpenSSH('hopssh -R and -D', () => {
-  let host: CliHost;
-
-  beforeAll(async () => {
-    host = await startCliHost();
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  const host = useCliHost();
 
   test('-R: a connection to the server\'s port reaches a local service', async () => {
     const g = await greeter('hello from the client side\n');

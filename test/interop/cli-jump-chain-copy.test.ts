@@ -7,13 +7,14 @@
  * block holds the ProxyJump. 8 MiB up and back down, compared by SHA-256
  * (the namespaces share one filesystem, so the target's copy is read here).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { requireNetns, requireOpenSSH, run } from '../helpers/openssh.ts';
-import { cliEnv, writeHopsshWrapper } from '../helpers/hopssh-cli.ts';
-import { CHAIN, startCliChain, type CliChain } from '../helpers/jump-chain-cli.ts';
+import { cliEnv, writeHopsshWrapper, writeRandomFile } from '../helpers/hopssh-cli.ts';
+import { CHAIN } from '../helpers/jump-chain-cli.ts';
+import { useCliChain } from '../helpers/suite-fixtures.ts';
 
 const describeOpenSSH = requireOpenSSH();
 const describeNetns = requireNetns();
@@ -22,23 +23,17 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 
 describeOpenSSH('scp -S hopssh and rsync -e hopssh through -J jump1,jump2', () => {
   describeNetns('through jump hosts in network namespaces', () => {
-    let chain: CliChain;
+    const chain = useCliChain();
     let hopssh: string;
     let dir: string;
     let local: string;
     let hash: string;
 
     beforeAll(async () => {
-      chain = await startCliChain();
       dir = chain.topo.dir;
       hopssh = await writeHopsshWrapper(join(dir, 'hopssh'));
-      const content = randomBytes(8 << 20);
-      hash = sha256(content);
       local = join(dir, 'local.bin');
-      await writeFile(local, content);
-    }, 120_000);
-    afterAll(async () => {
-      await chain?.teardown();
+      hash = sha256(await writeRandomFile(local, 8 << 20));
     });
 
     /** Runs a copy tool inside the client's namespace. */

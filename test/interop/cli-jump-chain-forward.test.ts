@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requireNetns, requireOpenSSH } from '../helpers/openssh.ts';
 import { hashedEcho, type TestServer } from '../helpers/echo-server.ts';
-import { startCliChain, type CliChain } from '../helpers/jump-chain-cli.ts';
+import { useCliChain } from '../helpers/suite-fixtures.ts';
 
 const describeOpenSSH = requireOpenSSH();
 const describeNetns = requireNetns();
@@ -24,16 +24,14 @@ const ECHO = 7001;
 
 describeOpenSSH('hopssh -J jump1,jump2 -L', () => {
   describeNetns('through jump hosts in network namespaces', () => {
-    let chain: CliChain;
+    const chain = useCliChain();
     let echo: TestServer;
 
     beforeAll(async () => {
-      chain = await startCliChain();
       echo = await chain.echoOnTarget(ECHO);
-    }, 120_000);
+    });
     afterAll(async () => {
       await echo?.close();
-      await chain?.teardown();
     });
 
     test('the echo server is reachable from the target only', async () => {

@@ -8,10 +8,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { requireNetns, requireOpenSSH, run } from '../helpers/openssh.ts';
 import { cliEnv, hopsshArgv } from '../helpers/hopssh-cli.ts';
-import { startCliChain, WHERE, type CliChain } from '../helpers/jump-chain-cli.ts';
+import { WHERE } from '../helpers/jump-chain-cli.ts';
+import { useCliChain } from '../helpers/suite-fixtures.ts';
 import { OnTerminal, shellCommand } from '../helpers/terminal.ts';
 
 const describeOpenSSH = requireOpenSSH();
@@ -19,14 +20,7 @@ const describeNetns = requireNetns();
 
 describeOpenSSH('hopssh -J jump1,jump2 on a terminal', () => {
   describeNetns('through jump hosts in network namespaces', () => {
-    let chain: CliChain;
-
-    beforeAll(async () => {
-      chain = await startCliChain();
-    }, 120_000);
-    afterAll(async () => {
-      await chain?.teardown();
-    });
+    const chain = useCliChain();
 
     /** A shell command line running hopssh inside the client's namespace. */
     const hopssh = (args: readonly string[]): string => shellCommand(chain.inClient(hopsshArgv(args)));

@@ -10,13 +10,14 @@
  * down by SHA-256.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requireNetns, requireOpenSSH, run } from '../helpers/openssh.ts';
 import { hashedEcho, type TestServer } from '../helpers/echo-server.ts';
-import { cliEnv, describeRun, writeHopsshWrapper } from '../helpers/hopssh-cli.ts';
-import { CHAIN, startCliChain, WHERE, type CliChain } from '../helpers/jump-chain-cli.ts';
+import { cliEnv, describeRun, writeHopsshWrapper, writeRandomFile } from '../helpers/hopssh-cli.ts';
+import { CHAIN, WHERE } from '../helpers/jump-chain-cli.ts';
+import { useCliChain } from '../helpers/suite-fixtures.ts';
 
 const describeOpenSSH = requireOpenSSH();
 const describeNetns = requireNetns();
@@ -29,21 +30,18 @@ const LOCAL = { bun: 7100, deno: 7200 } as const;
 
 describeOpenSSH('hopssh under Bun and Deno through -J jump1,jump2', () => {
   describeNetns('through jump hosts in network namespaces', () => {
-    let chain: CliChain;
+    const chain = useCliChain();
     let echo: TestServer;
     let content: Buffer;
     let local: string;
 
     beforeAll(async () => {
-      chain = await startCliChain();
       echo = await chain.echoOnTarget(ECHO);
-      content = randomBytes(4 * MiB);
       local = join(chain.topo.dir, 'local.bin');
-      await writeFile(local, content);
-    }, 120_000);
+      content = await writeRandomFile(local, 4 * MiB);
+    });
     afterAll(async () => {
       await echo?.close();
-      await chain?.teardown();
     });
 
     for (const runtime of ['bun', 'deno'] as const) {

@@ -8,32 +8,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { ensureTestUser, requireOpenSSH, run, startSshd } from '../helpers/openssh.ts';
-import { cliEnv, HOPSSH_BIN, startCliHost, tempDir, type CliHost } from '../helpers/hopssh-cli.ts';
+import { cliEnv, HOPSSH_BIN } from '../helpers/hopssh-cli.ts';
+import { useCliHost } from '../helpers/suite-fixtures.ts';
 import { OnTerminal, shellCommand } from '../helpers/terminal.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
 describeOpenSSH('hopssh on a terminal', () => {
-  let host: CliHost;
-  let dir: string;
-  let removeDir: () => Promise<void>;
-
-  beforeAll(async () => {
-    host = await startCliHost();
-    ({ dir, remove: removeDir } = await tempDir('hop-cli-pty-'));
-  });
-  afterAll(async () => {
-    await host?.stop();
-    await removeDir?.();
-  });
+  const host = useCliHost();
 
   const hopssh = (args: readonly string[]) => shellCommand([process.execPath, HOPSSH_BIN, ...args]);
 
   test('-tt: the remote side sees a tty of the terminal\'s size and TERM; a resize (stty + SIGWINCH) reaches it; the exit status comes back', async () => {
-    const ttyFile = join(dir, 'tty');
-    const pidFile = join(dir, 'pid');
+    const ttyFile = join(host.dir, 'tty');
+    const pidFile = join(host.dir, 'pid');
     const remote = 'tty >/dev/null && echo IS-A-TTY; echo "TERM=$TERM"; stty size; while [ "$(stty size)" = "33 91" ]; do sleep 0.1; done; echo "NEW $(stty size)"; exit 5';
     const t = new OnTerminal(
       `tty > ${ttyFile}; echo $$ > ${pidFile}; stty cols 91 rows 33; exec ${hopssh(['-tt', ...host.target, remote])}`,
@@ -92,7 +82,7 @@ describeOpenSSH('hopssh on a terminal', () => {
     if (!user.ok) return ctx.skip();
     const sshd = await startSshd({ hostKeys: ['ed25519'], passwordAuthentication: true, pubkeyAuthentication: false, config: ['LogLevel INFO'] });
     try {
-      const args = ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'kh-pw')}`, '-p', String(sshd.port), `${user.name}@127.0.0.1`, 'echo logged-in-as-$(whoami)'];
+      const args = ['-F', '/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(host.dir, 'kh-pw')}`, '-p', String(sshd.port), `${user.name}@127.0.0.1`, 'echo logged-in-as-$(whoami)'];
       const t = new OnTerminal(hopssh(args), cliEnv());
       try {
         await t.waitFor(new RegExp(`${user.name}@127\\.0\\.0\\.1's password: `));

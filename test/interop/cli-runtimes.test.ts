@@ -8,23 +8,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { requireOpenSSH, run } from '../helpers/openssh.ts';
 import { startEchoServer } from '../helpers/echo-server.ts';
-import { cliEnv, describeRun, hopsshArgv, runHopssh, startCliHost, tempDir, type CliHost } from '../helpers/hopssh-cli.ts';
+import { cliEnv, describeRun, hopsshArgv, runHopssh, withTempDir } from '../helpers/hopssh-cli.ts';
+import { useCliHost } from '../helpers/suite-fixtures.ts';
 
 const describeOpenSSH = requireOpenSSH();
 const RUNTIMES = ['node', 'bun', 'deno'] as const;
 
 describeOpenSSH('hopssh under Node, Bun and Deno', () => {
-  let host: CliHost;
-
-  beforeAll(async () => {
-    host = await startCliHost();
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  const host = useCliHost();
 
   for (const runtime of RUNTIMES) {
     describe(runtime, () => {
@@ -61,8 +55,7 @@ describeOpenSSH('hopssh under Node, Bun and Deno', () => {
       });
 
       test('-tt on a terminal: size, resize, exit status', async () => {
-        const { dir, remove } = await tempDir('hop-cli-rt-');
-        try {
+        await withTempDir('hop-cli-rt-', async (dir) => {
           const ttyFile = join(dir, 'tty');
           const remote = 'stty size; while [ "$(stty size)" = "33 91" ]; do sleep 0.1; done; echo "NEW $(stty size)"; exit 5';
           const cmd = hopsshArgv(['-tt', ...host.target, remote], runtime).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -79,9 +72,7 @@ describeOpenSSH('hopssh under Node, Bun and Deno', () => {
           } finally {
             child.kill('SIGKILL');
           }
-        } finally {
-          await remove();
-        }
+        });
       });
     });
   }

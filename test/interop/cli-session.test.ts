@@ -11,24 +11,19 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { ensureTestUser, freePort, requireOpenSSH, runSsh, startSshd } from '../helpers/openssh.ts';
 import { startEchoServer } from '../helpers/echo-server.ts';
 import { generateKey } from '../helpers/keygen.ts';
-import { cliEnv, describeRun, hopsshArgv, LOGIN, runHopssh, startCliHost, tempDir, writeHopsshWrapper, type CliHost } from '../helpers/hopssh-cli.ts';
+import { cliEnv, describeRun, hopsshArgv, LOGIN, runHopssh, withTempDir, writeHopsshWrapper } from '../helpers/hopssh-cli.ts';
+import { useCliHost } from '../helpers/suite-fixtures.ts';
 import { knownHostsLines, writeKnownHosts } from '../helpers/ssh-client.ts';
+import type { RunResult } from '../helpers/run.ts';
 
 const describeOpenSSH = requireOpenSSH();
 
 describeOpenSSH('hopssh against sshd', () => {
-  let host: CliHost;
-
-  beforeAll(async () => {
-    host = await startCliHost();
-  });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  const host = useCliHost();
 
   test('a command: stdout, stderr and the exit status', async () => {
     const r = await runHopssh([...host.target, 'echo out; echo err >&2; exit 3']);
@@ -87,8 +82,7 @@ describeOpenSSH('hopssh against sshd', () => {
   });
 
   test('a wrong host key: 255, "Host key verification failed.", nothing run', async () => {
-    const { dir, remove } = await tempDir('hop-cli-kh-');
-    try {
+    await withTempDir('hop-cli-kh-', async (dir) => {
       const other = await startSshd({ hostKeys: ['ed25519'], freshHostKeys: true });
       try {
         // known_hosts holds the other server's key under this server's name.
@@ -101,14 +95,11 @@ describeOpenSSH('hopssh against sshd', () => {
       } finally {
         await other.stop();
       }
-    } finally {
-      await remove();
-    }
+    });
   });
 
   test('an unknown host under StrictHostKeyChecking=accept-new is recorded, then known', async () => {
-    const { dir, remove } = await tempDir('hop-cli-kh-');
-    try {
+    await withTempDir('hop-cli-kh-', async (dir) => {
       const kh = join(dir, 'known_hosts');
       const args = [...host.target.slice(0, 4), '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=accept-new', host.target[4]!, 'echo', 'ok'];
       const first = await runHopssh(args);
@@ -117,40 +108,31 @@ describeOpenSSH('hopssh against sshd', () => {
       const second = await runHopssh(args);
       expect(second.code, describeRun(second)).toBe(0);
       expect(second.stderr).toBe('');
-    } finally {
-      await remove();
-    }
+    });
   });
 
   test('a first connection with a fresh $HOME: ~/.ssh is made (0700) and the key recorded there, as ssh does', async () => {
-    const { dir, remove } = await tempDir('hop-cli-home-');
-    try {
+    await withTempDir('hop-cli-home-', async (dir) => {
       const config = join(dir, 'config');
       await writeFile(config, `IdentityFile ${host.key.path}\nStrictHostKeyChecking accept-new\nGlobalKnownHostsFile /dev/null\nIdentityAgent none\n`);
       const r = await runHopssh(['-F', config, '-p', String(host.sshd.port), `${LOGIN}@127.0.0.1`, 'echo', 'ok'], { env: { HOME: dir } });
       expect(r.code, describeRun(r)).toBe(0);
       expect((await stat(join(dir, '.ssh'))).mode & 0o777).toBe(0o700);
       expect(await readFile(join(dir, '.ssh', 'known_hosts'), 'utf8')).toContain(host.sshd.hostKeys[0]!.publicKeyLine.split(' ')[1]);
-    } finally {
-      await remove();
-    }
+    });
   });
 
   test('a refused login: 255 and "Permission denied (…)."', async () => {
-    const { dir, remove } = await tempDir('hop-cli-key-');
-    try {
+    await withTempDir('hop-cli-key-', async (dir) => {
       const stranger = await generateKey('ed25519', join(dir, 'stranger'));
       const r = await runHopssh(['-i', stranger.path, '-o', 'IdentitiesOnly=yes', '-F', '/dev/null', '-o', `UserKnownHostsFile=${host.knownHostsPath}`, '-o', 'BatchMode=yes', '-p', String(host.sshd.port), `${LOGIN}@127.0.0.1`, 'true']);
       expect(r.code, describeRun(r)).toBe(255);
       expect(r.stderr).toBe(`${LOGIN}@127.0.0.1: Permission denied (publickey).\n`);
-    } finally {
-      await remove();
-    }
+    });
   });
 
   test('-W as the ProxyCommand of OpenSSH\'s ssh', async () => {
-    const { dir, remove } = await tempDir('hop-cli-w-');
-    try {
+    await withTempDir('hop-cli-w-', async (dir) => {
       const wrapper = await writeHopsshWrapper(join(dir, 'hopssh'));
       const proxy = `${wrapper} -F ${host.configPath} -p ${host.sshd.port} -W %h:%p ${LOGIN}@127.0.0.1`;
       const r = await runSsh(['-o', `ProxyCommand=${proxy}`, `${LOGIN}@127.0.0.1`, 'echo through-hopssh; exit 4'], {
@@ -160,9 +142,7 @@ describeOpenSSH('hopssh against sshd', () => {
       });
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
       expect(r.stdout).toBe('through-hopssh\n');
-    } finally {
-      await remove();
-    }
+    });
   });
 
   test('-W to a port nobody listens on: "stdio forwarding failed", 255', async () => {
@@ -242,57 +222,46 @@ describeOpenSSH('hopssh against sshd', () => {
 });
 
 describeOpenSSH('hopssh asking for passwords', () => {
-  let host: CliHost;
   let user: string | undefined;
   const password = 'hop-cli-pw-7q';
 
   beforeAll(async () => {
     const u = await ensureTestUser('hopcli', password);
     user = u.ok ? u.name : undefined;
-    host = await startCliHost({ passwordAuthentication: true, pubkeyAuthentication: false });
   });
-  afterAll(async () => {
-    await host?.stop();
-  });
+  const host = useCliHost({ passwordAuthentication: true, pubkeyAuthentication: false });
 
-  /** An askpass program that logs each prompt and answers with the password. */
-  async function askpass(dir: string): Promise<{ program: string; log: string }> {
-    const log = join(dir, 'asked');
-    const program = join(dir, 'askpass');
-    await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$1" >> ${log}\nprintf '%s\\n' '${password}'\n`, { mode: 0o755 });
-    return { program, log };
+  /**
+   * Runs `command` as the test user with `-o BatchMode=<batchMode>` and an
+   * askpass program answering with the password; resolves with the result
+   * and the prompts the program was run with (undefined: it never ran).
+   */
+  function loginWithAskpass(batchMode: 'yes' | 'no', command: string): Promise<{ r: RunResult; asked: string | undefined }> {
+    return withTempDir('hop-cli-ask-', async (dir) => {
+      const log = join(dir, 'asked');
+      const program = join(dir, 'askpass');
+      await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$1" >> ${log}\nprintf '%s\\n' '${password}'\n`, { mode: 0o755 });
+      const r = await runHopssh(['-F', host.configPath, '-o', `BatchMode=${batchMode}`, '-p', String(host.sshd.port), `${user}@127.0.0.1`, command], {
+        env: { SSH_ASKPASS: program, SSH_ASKPASS_REQUIRE: 'force' },
+      });
+      return { r, asked: existsSync(log) ? await readFile(log, 'utf8') : undefined };
+    });
   }
 
   test('BatchMode=yes never prompts: the askpass program is not run, the login is refused', async (ctx) => {
     if (user === undefined) return ctx.skip();
-    const { dir, remove } = await tempDir('hop-cli-ask-');
-    try {
-      const a = await askpass(dir);
-      const r = await runHopssh(['-F', host.configPath, '-o', 'BatchMode=yes', '-p', String(host.sshd.port), `${user}@127.0.0.1`, 'true'], {
-        env: { SSH_ASKPASS: a.program, SSH_ASKPASS_REQUIRE: 'force' },
-      });
-      expect(r.code, describeRun(r)).toBe(255);
-      expect(r.stderr).toMatch(/Permission denied \(.*password.*\)/);
-      expect(existsSync(a.log)).toBe(false);
-    } finally {
-      await remove();
-    }
+    const { r, asked } = await loginWithAskpass('yes', 'true');
+    expect(r.code, describeRun(r)).toBe(255);
+    expect(r.stderr).toMatch(/Permission denied \(.*password.*\)/);
+    expect(asked).toBeUndefined();
   });
 
   test('without BatchMode the password is asked (SSH_ASKPASS) with ssh\'s prompt, and the login succeeds', async (ctx) => {
     if (user === undefined) return ctx.skip();
-    const { dir, remove } = await tempDir('hop-cli-ask-');
-    try {
-      const a = await askpass(dir);
-      const r = await runHopssh(['-F', host.configPath, '-o', 'BatchMode=no', '-p', String(host.sshd.port), `${user}@127.0.0.1`, 'whoami'], {
-        env: { SSH_ASKPASS: a.program, SSH_ASKPASS_REQUIRE: 'force' },
-      });
-      expect(r.code, describeRun(r)).toBe(0);
-      expect(r.stdout).toBe(`${user}\n`);
-      expect(await readFile(a.log, 'utf8')).toBe(`${user}@127.0.0.1's password: \n`);
-    } finally {
-      await remove();
-    }
+    const { r, asked } = await loginWithAskpass('no', 'whoami');
+    expect(r.code, describeRun(r)).toBe(0);
+    expect(r.stdout).toBe(`${user}\n`);
+    expect(asked).toBe(`${user}@127.0.0.1's password: \n`);
   });
 });
 

@@ -12,18 +12,17 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { connect } from 'node:net';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedKey, findSsh, freePort, requireOpenSSH } from '../helpers/openssh.ts';
+import { startTransportServer } from '../helpers/transport-server.ts';
 import { registerPid, unregisterPid } from '../helpers/cleanup.ts';
 import { hashedEcho, readAll, readN, roundTrip, startEchoServer, tcpConnect, type TestServer } from '../helpers/echo-server.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
-import { NodeSocketStream } from '../../src/io/node-socket.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
-import { ServerTransport } from '../../src/transport/transport.ts';
 import { Connection } from '../../src/channel/connection.ts';
 import { serveForwarding, type ForwardingServer, type ForwardingServerOptions } from '../../src/channel/forward-server.ts';
 import { serveUserAuth } from '../../src/auth/userauth-server.ts';
@@ -51,10 +50,7 @@ const AUTHORIZED: Record<string, string> = {};
 async function startHopServer(opts: Omit<ForwardingServerOptions, 'network'>, softwareVersion?: string): Promise<HopServer> {
   const served: ForwardingServer[] = [];
   const requests: HopServer['requests'] = [];
-  const transports: ServerTransport[] = [];
-  const server: Server = createServer((socket) => {
-    const t = new ServerTransport(new NodeSocketStream(socket), { hostKeys: [KEY], ...(softwareVersion ? { softwareVersion } : {}) });
-    transports.push(t);
+  const server = await startTransportServer({ hostKeys: [KEY], ...(softwareVersion ? { softwareVersion } : {}) }, (t, socket) => {
     // The connection layer first: serveUserAuth hands the messages after SUCCESS back to it.
     const c = new Connection(t);
     serveUserAuth(t, { authorizedKeys: (user) => AUTHORIZED[user], failureDelayMs: 0, clientAddress: socket.remoteAddress }).then(
@@ -73,17 +69,7 @@ async function startHopServer(opts: Omit<ForwardingServerOptions, 'network'>, so
       () => undefined, // a refused login: ssh reports it
     );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    served,
-    requests,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const t of transports) if (t.isOpen) t.close();
-        server.close(() => r());
-      }),
-  };
+  return { port: server.port, served, requests, close: server.close };
 }
 
 let dir: string;

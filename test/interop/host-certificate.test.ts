@@ -9,15 +9,13 @@
  * The server answers the "none" USERAUTH_REQUEST with USERAUTH_FAILURE, so an
  * accepted host ends with ssh's "Permission denied" after the host check.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { beforeAll, expect, test } from 'vitest';
 import { knownHostsLine, requireOpenSSH, runSsh } from '../helpers/openssh.ts';
+import { startTransportServer } from '../helpers/transport-server.ts';
 import type { RunResult } from '../helpers/run.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
 import { signTestCertificate } from '../helpers/test-certificates.ts';
 import { certWorkspace, pubLine, type CertWorkspace } from '../auth/cert-fixtures.ts';
-import { NodeSocketStream } from '../../src/io/node-socket.ts';
-import { ServerTransport } from '../../src/transport/transport.ts';
 import { CertifiedSigningKey } from '../../src/auth/certified-key.ts';
 import { formatPublicKeyLine } from '../../src/auth/public-key-line.ts';
 import { generateSigningKey } from '../../src/crypto/signing-keys.ts';
@@ -35,11 +33,8 @@ interface TestServer {
 
 /** A hopssh server on 127.0.0.1 with these host keys; every USERAUTH_REQUEST fails. */
 async function startServer(hostKeys: readonly SigningKey[]): Promise<TestServer> {
-  const transports: ServerTransport[] = [];
   const negotiated: string[] = [];
-  const server: Server = createServer((socket) => {
-    const t = new ServerTransport(new NodeSocketStream(socket), { hostKeys });
-    transports.push(t);
+  const server = await startTransportServer({ hostKeys }, (t) => {
     t.ready.then(
       () => negotiated.push(t.negotiated!.hostKey),
       () => undefined,
@@ -48,19 +43,7 @@ async function startServer(hostKeys: readonly SigningKey[]): Promise<TestServer>
       if (p[0] === MSG.USERAUTH_REQUEST) t.send(new Writer(32).byte(MSG.USERAUTH_FAILURE).nameList(['publickey']).boolean(false).bytes().slice());
     };
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    negotiated,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of transports) if (t.isOpen) t.close();
-        server.close(() => resolve());
-      }),
-  };
+  return { port: server.port, negotiated, close: server.close };
 }
 
 /** Runs `ssh -vvv 127.0.0.1 true` with known_hosts holding `@cert-authority <host pattern> <CA key>` lines. */

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureTestUser, inCI, requireOpenSSH, startSshd, type SshdServer } from '../helpers/openssh.ts';
 import { registerDir, unregisterDir } from '../helpers/cleanup.ts';
 import { loginToSshd } from '../helpers/sshd-login.ts';
+import { useSshd } from '../helpers/suite-fixtures.ts';
 import type { Connection } from '../../src/channel/connection.ts';
 import { exec } from '../../src/channel/exec.ts';
 import { openSession, type Session } from '../../src/channel/session-client.ts';
@@ -197,11 +198,7 @@ describeOpenSSH('session client against sshd', () => {
 });
 
 describeOpenSSH('session client against sshd, as an OpenSSH-versioned client', () => {
-  let sshd: SshdServer;
-  beforeAll(async () => {
-    sshd = await startSshd({ hostKeys: ['ed25519'], config: ['LogLevel INFO'] });
-  });
-  afterAll(() => sshd?.stop());
+  const sshd = useSshd({ hostKeys: ['ed25519'], config: ['LogLevel INFO'] });
 
   test('eow@openssh.com: the command closes its stdin, sshd says so, our stdin is ended', async () => {
     // sshd sends eow only to clients whose banner says OpenSSH (PROTOCOL §2.1).

@@ -26,14 +26,13 @@
  * on the new keys. A separate case answers USERAUTH_FAILURE instead and
  * expects ssh's "Permission denied".
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { knownHostsLine, requireOpenSSH, runSsh } from '../helpers/openssh.ts';
+import { startTransportServer, type TransportServer } from '../helpers/transport-server.ts';
 import { AEAD, CIPHERS, HOST_KEY_ALGORITHMS, KEX, MACS } from '../helpers/openssh-algorithms.ts';
 import type { RunResult } from '../helpers/run.ts';
 import { expectRelayedInPieces, startChunkingProxy, type ChunkingProxy } from '../helpers/chunking-proxy.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
-import { NodeSocketStream } from '../../src/io/node-socket.ts';
 import { ServerTransport } from '../../src/transport/transport.ts';
 import type { Negotiated } from '../../src/transport/negotiate.ts';
 import { SUPPORTED } from '../../src/transport/algorithms.ts';
@@ -84,30 +83,17 @@ interface ServerSide {
   errors: unknown[];
 }
 
-interface TestServer {
-  server: Server;
-  port: number;
-  connections: ServerSide[];
-  close(): Promise<void>;
-}
+type TestServer = TransportServer<ServerSide>;
 
 /**
  * A hopssh server on 127.0.0.1 offering every supported algorithm (the
  * finite-field kex methods and hmac-sha1 need configuring: the server
  * defaults leave them out). `userauth` chooses the answer to USERAUTH_REQUEST.
  */
-async function startServer(userauth: 'success' | 'failure'): Promise<TestServer> {
-  const connections: ServerSide[] = [];
-  const server = createServer((socket) => {
-    const t = new ServerTransport(new NodeSocketStream(socket), {
-      hostKeys: HOST_KEYS,
-      kex: SUPPORTED.kex,
-      hostKeyAlgorithms: SUPPORTED.hostKey,
-      ciphers: SUPPORTED.cipher,
-      macs: SUPPORTED.mac,
-    });
+function startServer(userauth: 'success' | 'failure'): Promise<TestServer> {
+  const options = { hostKeys: HOST_KEYS, kex: SUPPORTED.kex, hostKeyAlgorithms: SUPPORTED.hostKey, ciphers: SUPPORTED.cipher, macs: SUPPORTED.mac };
+  return startTransportServer(options, (t) => {
     const side: ServerSide = { t, events: [], userauth: [], replyKexCount: undefined, errors: [] };
-    connections.push(side);
     const ev = (what: string): void => {
       side.events.push(`${what} @kex${t.kexCount}`);
     };
@@ -164,22 +150,8 @@ async function startServer(userauth: 'success' | 'failure'): Promise<TestServer>
         side.errors.push(e);
       }
     };
+    return side;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    server,
-    port,
-    connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of connections) if (c.t.isOpen) c.t.close();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 interface SshCase {

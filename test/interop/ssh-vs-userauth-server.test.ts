@@ -16,15 +16,14 @@
  *                        ◄──────────────── CHANNEL_OPEN_FAILURE
  *   "channel 0: open failed: administratively prohibited: …", exit 255
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findSsh, findSshKeygen, generateKey, knownHostsLine, requireOpenSSH, run, runChecked, writeKnownHosts, type GeneratedKey, type KeyType, type RunResult } from '../helpers/openssh.ts';
+import { startTransportServer, type TransportServer } from '../helpers/transport-server.ts';
 import { registerDir, unregisterDir } from '../helpers/cleanup.ts';
 import { hostKey } from '../helpers/transport-pair.ts';
-import { NodeSocketStream } from '../../src/io/node-socket.ts';
 import { ServerTransport } from '../../src/transport/transport.ts';
 import { serveUserAuth, type AuthenticatedUser, type UserAuthServerOptions } from '../../src/auth/userauth-server.ts';
 import type { UserAuthAttempt } from '../../src/auth/userauth-server-options.ts';
@@ -55,19 +54,12 @@ interface Connection {
   errors: unknown[];
 }
 
-interface TestServer {
-  port: number;
-  connections: Connection[];
-  close(): Promise<void>;
-}
+type TestServer = TransportServer<Connection>;
 
 /** A hopssh server on 127.0.0.1 running serveUserAuth with `opts`, then refusing the channel after a rekey. */
-async function startServer(opts: UserAuthServerOptions): Promise<TestServer> {
-  const connections: Connection[] = [];
-  const server: Server = createServer((socket) => {
-    const t = new ServerTransport(new NodeSocketStream(socket), { hostKeys: [HOST_KEY] });
+function startServer(opts: UserAuthServerOptions): Promise<TestServer> {
+  return startTransportServer({ hostKeys: [HOST_KEY] }, (t, socket) => {
     const c: Connection = { t, requests: [], attempts: [], user: undefined, authError: undefined, refusedAtKex: undefined, errors: [] };
-    connections.push(c);
     let rekey: Promise<void> | undefined;
     // The stand-in for the connection layer, installed first: serveUserAuth hands the transport back to it on success.
     t.onMessage = (p) => {
@@ -102,20 +94,8 @@ async function startServer(opts: UserAuthServerOptions): Promise<TestServer> {
       if (p[0] === MSG.USERAUTH_REQUEST) c.requests.push(requestMethod(p));
       handler(p);
     };
+    return c;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of connections) if (c.t.isOpen) c.t.close();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function requestMethod(p: Uint8Array): string {
