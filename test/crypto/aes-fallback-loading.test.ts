@@ -67,8 +67,9 @@ describe('the JavaScript AES loads only where it is needed', () => {
     expect(aesWasmAvailable()).toBe(false);
     for (const name of ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']) {
       expect(select.providerFor(name, 'noble'), name).toBe('noble');
+      // Compared with node:crypto, or not needed where node:crypto measured beyond it (PORTABLE_CEILING); never failed.
       const noble = select.providerDetails(name)!.candidates.find((c) => c.provider === 'noble')!;
-      expect(noble.selfTest, name).toBe('passed');
+      expect(['passed', 'skipped'], name).toContain(noble.selfTest);
     }
     const { NobleAesCtr } = await import(NOBLE_AES);
     const { nobleProvider } = await import('../../src/crypto/providers/noble.ts');
@@ -85,14 +86,17 @@ describe('the JavaScript AES loads only where it is needed', () => {
     await select.cryptoProvidersReady();
     expect(seen.loaded, 'not at start-up: SIMD validates').toBe(false);
     const before = select.providerDetails('aes128-ctr')!;
-    expect(before.candidates.find((c) => c.provider === 'noble')!.selfTest).toBe('unavailable');
+    const nobleBefore = before.candidates.find((c) => c.provider === 'noble')!.selfTest;
+    // Unavailable while loading — or not needed at all where node:crypto measured beyond the portable AES (PORTABLE_CEILING).
+    expect(['unavailable', 'skipped']).toContain(nobleBefore);
     expect(before.provider).toBe('runtime');
     expect(() => select.providerFor('aes128-ctr', 'noble')).toThrow(/unavailable or failed/);
     const { loadNobleAes } = await import('../../src/crypto/providers/noble-aes-loader.ts');
     await loadNobleAes();
     expect(seen.loaded).toBe(true);
     const after = select.providerDetails('aes128-ctr')!;
-    expect(after.candidates.find((c) => c.provider === 'noble')!.selfTest, 'decided again, not cached').toBe('passed');
+    if (nobleBefore === 'unavailable') expect(after.candidates.find((c) => c.provider === 'noble')!.selfTest, 'decided again, not cached').toBe('passed');
+    else expect(after, 'decided for good').toBe(before);
     expect(select.providerFor('aes128-ctr', 'noble')).toBe('noble');
     const [ours, theirs] = await ctrBoth(randomBytes(4096));
     expect(ours).toEqual(theirs);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { UnsupportedAlgorithmError } from '../../src/crypto/errors.ts';
 import { createSealer } from '../../src/crypto/packet-protection.ts';
 import {
+  PORTABLE_CEILING,
+  PORTABLE_MARGIN,
   availableProviders,
   cryptoProvidersReady,
   primitiveOf,
@@ -40,12 +42,20 @@ describe('provider selection', () => {
     for (const name of ALL) expect(providerDetails(name)).toBe(providerDetails(name));
   });
 
-  it.runIf(isRealNode)('under Node, picks node:crypto for every bulk cipher and MAC (the portable provider never measures 1.25× faster)', () => {
+  it.runIf(isRealNode)('under Node, picks node:crypto for every bulk cipher and MAC (the portable provider never measures 1.25× faster, or cannot)', () => {
     for (const name of ALL) {
       expect(providerFor(name), name).toBe('runtime');
       const d = providerDetails(name)!;
       const [runtime, noble] = ['runtime', 'noble'].map((p) => d.candidates.find((c) => c.provider === p)!);
-      expect(runtime!.mbPerSec! * 1.25, name).toBeGreaterThan(noble!.mbPerSec!);
+      if (noble!.selfTest === 'skipped') {
+        // Not built nor timed: the runtime measured beyond the most the portable AES reaches.
+        const ceiling = PORTABLE_CEILING[d.primitive];
+        expect(ceiling, `${name}: only AES has a ceiling`).toBeDefined();
+        expect(runtime!.mbPerSec!, name).toBeGreaterThanOrEqual(ceiling! * PORTABLE_MARGIN);
+        expect(noble!.mbPerSec, name).toBeUndefined();
+      } else {
+        expect(runtime!.mbPerSec! * PORTABLE_MARGIN, name).toBeGreaterThan(noble!.mbPerSec!);
+      }
     }
   });
 

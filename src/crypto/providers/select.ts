@@ -22,7 +22,8 @@ export type ProviderRequest = ProviderChoice | ProviderName;
 
 export interface CandidateReport {
   provider: ProviderName;
-  selfTest: 'passed' | 'failed' | 'unavailable';
+  /** 'skipped': not needed, the runtime measured faster than the portable provider can be (PORTABLE_CEILING). */
+  selfTest: 'passed' | 'failed' | 'unavailable' | 'skipped';
   /** Measured throughput, when more than one provider passed. */
   mbPerSec?: number;
 }
@@ -44,7 +45,26 @@ const ORDER: ProviderName[] = ['runtime', 'noble'];
  * vs 820 MB/s, where the bare ChaCha20s measured 1.4–1.5 vs 1.2 GB/s). A
  * clear win still counts: Deno's HMAC-SHA-512 (~1.4× on WebAssembly).
  */
-const PORTABLE_MARGIN = 1.25;
+export const PORTABLE_MARGIN = 1.25;
+
+/**
+ * The most the portable provider's AES reaches, MB/s, with room for cores
+ * faster than this one: it is bitsliced WebAssembly (no AES instructions),
+ * 608 MB/s for AES-128-CTR and 409 for AES-128-GCM seal here
+ * (bench/results/cipher.md), so twice that. A runtime measured above
+ * PORTABLE_MARGIN × this cannot lose to it, so the portable candidate is
+ * neither self-tested nor timed: building its WebAssembly module and timing
+ * it cost ~45 ms at first use, on the first connection's critical path.
+ * ChaCha20 and HMAC are always compared: the WebAssembly ones come close to,
+ * or beat, some runtimes' (Deno's HMAC-SHA-512).
+ */
+export const PORTABLE_CEILING: Readonly<Partial<Record<PrimitiveId, number>>> = {
+  'aes128-ctr': 1200,
+  'aes192-ctr': 1200,
+  'aes256-ctr': 1200,
+  'aes128-gcm': 800,
+  'aes256-gcm': 800,
+};
 
 const selfTests = new Map<string, boolean>();
 const selections = new Map<PrimitiveId, Selection>();
@@ -98,25 +118,44 @@ function passes(provider: ProviderName, id: PrimitiveId): boolean | 'unavailable
   return ok;
 }
 
+const report = (provider: ProviderName, r: boolean | 'unavailable'): CandidateReport => ({
+  provider,
+  selfTest: r === 'unavailable' ? 'unavailable' : r ? 'passed' : 'failed',
+});
+
+/** The runtime alone, when it passes and measures beyond what the portable provider can reach (PORTABLE_CEILING); else undefined. */
+function runtimeBeyondPortable(id: PrimitiveId): CandidateReport[] | undefined {
+  const ceiling = PORTABLE_CEILING[id];
+  if (ceiling === undefined || passes('runtime', id) !== true) return undefined;
+  const [mbPerSec] = measureThroughput([runtimeProvider], id);
+  if (!(mbPerSec! >= ceiling * PORTABLE_MARGIN)) return undefined;
+  return [{ provider: 'runtime', selfTest: 'passed', mbPerSec }, { provider: 'noble', selfTest: 'skipped' }];
+}
+
 function select(id: PrimitiveId): Selection {
   const cached = selections.get(id);
   if (cached) return cached;
-  const candidates: CandidateReport[] = ORDER.map((provider) => {
-    const r = passes(provider, id);
-    return { provider, selfTest: r === 'unavailable' ? 'unavailable' : r ? 'passed' : 'failed' };
-  });
-  const passed = candidates.filter((c) => c.selfTest === 'passed');
-  if (passed.length === 0) throw new Error(`${id}: no crypto provider passed its self-test`);
-  let best = passed[0]!;
-  if (passed.length > 1) {
-    const speeds = measureThroughput(passed.map((c) => PROVIDERS[c.provider]), id);
-    passed.forEach((c, i) => (c.mbPerSec = speeds[i]));
-    const score = (c: CandidateReport): number => c.mbPerSec! / (c.provider === 'runtime' ? 1 : PORTABLE_MARGIN);
-    for (const c of passed) if (score(c) > score(best)) best = c;
+  let candidates = runtimeBeyondPortable(id);
+  let best: CandidateReport;
+  // Decided for good unless a candidate is still loading: node:crypto (runtimes without getBuiltinModule) or the JavaScript AES.
+  let final = true;
+  if (candidates) {
+    best = candidates[0]!;
+  } else {
+    final = runtimeState() !== 'loading' && !nobleAesLoading(id);
+    candidates = ORDER.map((provider) => report(provider, passes(provider, id)));
+    const passed = candidates.filter((c) => c.selfTest === 'passed');
+    if (passed.length === 0) throw new Error(`${id}: no crypto provider passed its self-test`);
+    best = passed[0]!;
+    if (passed.length > 1) {
+      const speeds = measureThroughput(passed.map((c) => PROVIDERS[c.provider]), id);
+      passed.forEach((c, i) => (c.mbPerSec = speeds[i]));
+      const score = (c: CandidateReport): number => c.mbPerSec! / (c.provider === 'runtime' ? 1 : PORTABLE_MARGIN);
+      for (const c of passed) if (score(c) > score(best)) best = c;
+    }
   }
   const selection: Selection = Object.freeze({ primitive: id, provider: best.provider, candidates: Object.freeze(candidates.map((c) => Object.freeze(c))) });
-  // While node:crypto (runtimes without getBuiltinModule) or the JavaScript AES is still loading, decide again next time.
-  if (runtimeState() !== 'loading' && !nobleAesLoading(id)) selections.set(id, selection);
+  if (final) selections.set(id, selection);
   return selection;
 }
 
