@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Connection } from '../../src/channel/connection.ts';
 import type { Channel } from '../../src/channel/channel.ts';
 import type { ProviderChoice } from '../../src/crypto/types.ts';
-import { pseudoRandomChunks } from '../helpers/echo-server.ts';
+import { writeAllToChannel } from '../helpers/echo-server.ts';
 import { transportPair } from '../helpers/transport-pair.ts';
 import { isRealNode } from '../crypto/cipher-helpers.ts';
 
@@ -62,23 +62,11 @@ async function keepAll(near: Channel, far: Channel): Promise<{ sent: string; kep
       }, 30);
     }
   };
-  const h = createHash('sha256');
-  const source = pseudoRandomChunks(TOTAL, 50_000);
-  await new Promise<void>((resolve) => {
-    const step = (): void => {
-      for (let r = source.next(); !r.done; r = source.next()) {
-        h.update(r.value);
-        if (!far.write(r.value)) return void (far.onDrain = step);
-      }
-      far.end();
-      resolve();
-    };
-    step();
-  });
+  const sent = await writeAllToChannel(far, TOTAL, 50_000);
   await ended;
   const all = createHash('sha256');
   for (const k of kept) all.update(k);
-  return { sent: h.digest('hex'), kept: { hash: all.digest('hex'), bytes, same, chunks: kept.length }, heldSeen };
+  return { sent, kept: { hash: all.digest('hex'), bytes, same, chunks: kept.length }, heldSeen };
 }
 
 describe('keeping received data', () => {

@@ -118,6 +118,27 @@ export function hashedEcho(target: { host?: string; port?: number; path?: string
 }
 
 /**
+ * Writes `total` pseudo-random bytes (pseudoRandomChunks) into a channel,
+ * waiting for onDrain whenever write() says false, then ends it; resolves
+ * with the SHA-256 of what was written.
+ */
+export function writeAllToChannel(ch: { write(d: Uint8Array): boolean; end(): void; onDrain: (() => void) | undefined }, total: number, chunk?: number): Promise<string> {
+  return new Promise((resolve) => {
+    const h = createHash('sha256');
+    const source = pseudoRandomChunks(total, chunk);
+    const write = (): void => {
+      for (let r = source.next(); !r.done; r = source.next()) {
+        h.update(r.value);
+        if (!ch.write(r.value)) return void (ch.onDrain = write);
+      }
+      ch.end();
+      resolve(h.digest('hex'));
+    };
+    write();
+  });
+}
+
+/**
  * `total` pseudo-random bytes (a fixed LCG, so runs repeat) in chunks of
  * `chunk` bytes. The yielded view is reused: consume or copy it before the next.
  */

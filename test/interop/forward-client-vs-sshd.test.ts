@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireOpenSSH, startSshd, type SshdServer } from '../helpers/openssh.ts';
 import { loginToSshd } from '../helpers/sshd-login.ts';
-import { hashedEcho, pseudoRandomChunks, readAll, readN, roundTrip, startEchoServer, tcpConnect, type TestServer } from '../helpers/echo-server.ts';
+import { hashedEcho, readAll, readN, roundTrip, startEchoServer, tcpConnect, type TestServer, writeAllToChannel } from '../helpers/echo-server.ts';
 import type { Channel } from '../../src/channel/channel.ts';
 import type { Connection } from '../../src/channel/connection.ts';
 import { nodeNetwork } from '../../src/io/node-network.ts';
@@ -30,23 +30,14 @@ const describeOpenSSH = requireOpenSSH();
 function channelEchoHash(ch: Channel, total: number): Promise<{ sent: string; received: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hin = createHash('sha256');
-    const hout = createHash('sha256');
     let bytes = 0;
     ch.onData = (d) => {
       bytes += d.length;
       hin.update(d);
     };
-    ch.onEnd = () => resolve({ sent: hout.digest('hex'), received: hin.digest('hex'), bytes });
+    const sent = writeAllToChannel(ch, total);
+    ch.onEnd = () => void sent.then((h) => resolve({ sent: h, received: hin.digest('hex'), bytes }));
     ch.onClose = (e) => e && reject(e);
-    const source = pseudoRandomChunks(total);
-    const write = (): void => {
-      for (let r = source.next(); !r.done; r = source.next()) {
-        hout.update(r.value);
-        if (!ch.write(r.value)) return void (ch.onDrain = write);
-      }
-      ch.end();
-    };
-    write();
   });
 }
 
