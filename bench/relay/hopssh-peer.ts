@@ -42,8 +42,9 @@ function counted(n: number): void {
 function relay(session: Session): void {
   session.onData = (d) => {
     counted(d.length);
-    // Copied: the view is valid only during this call.
-    if (!process.stdout.write(Buffer.from(d))) {
+    // Kept (Session.keep: node's output buffer itself where the transport hands it over, else a copy): the view is valid only during this call.
+    const k = session.keep(d);
+    if (!process.stdout.write(Buffer.from(k.buffer, k.byteOffset, k.byteLength))) {
       session.pause();
       process.stdout.once('drain', () => session.resume());
     }
