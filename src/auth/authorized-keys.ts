@@ -16,6 +16,7 @@ import { constantTimeEqual, fromUtf8 } from '../wire/bytes.ts';
 import type { FileSystem } from '../io/file-system.ts';
 import { isCertificateType, parseCertificate, type Certificate } from '../crypto/certificate-blob.ts';
 import { publicKeyType } from '../crypto/public-key.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 import { CertificateError, KeyParseError, PatternError } from './errors.ts';
 import { parsePublicKeyLine } from './public-key-line.ts';
 import { asciiLowerCase, matchHostAndAddress } from './patterns.ts';
@@ -320,6 +321,8 @@ export interface AuthorizedKeysRequest {
   readonly username: string;
   /** CA signature algorithms accepted (default: certificate.ts DEFAULT_CA_SIGNATURE_ALGORITHMS). */
   readonly caSignatureAlgorithms?: readonly string[];
+  /** Who verifies a certificate's CA signature (CertificateCheck.crypto). */
+  readonly crypto?: ProviderChoice;
   /** Told about each line whose key matched but which refused, and why (sshd logs these). */
   readonly onRefused?: (entry: AuthorizedKey, reason: string) => void;
 }
@@ -422,6 +425,7 @@ export function matchAuthorizedKeys(entries: readonly AuthorizedKey[], req: Auth
         trustedCAs: [entry.keyBlob],
         clientAddress: req.clientAddress,
         ...(req.caSignatureAlgorithms !== undefined ? { caSignatureAlgorithms: req.caSignatureAlgorithms } : {}),
+        crypto: req.crypto,
       });
     } catch (e) {
       if (e instanceof CertificateError) {

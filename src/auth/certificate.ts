@@ -20,6 +20,7 @@ import { Reader } from '../wire/reader.ts';
 import { WireError } from '../wire/errors.ts';
 import { constantTimeEqual } from '../wire/bytes.ts';
 import { KeyFormatError, UnsupportedAlgorithmError } from '../crypto/errors.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 import { SIGNATURE_ALGORITHMS, parseSignatureBlob, verifySignature } from '../crypto/signature.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
 import { publicKeyType } from '../crypto/public-key.ts';
@@ -50,6 +51,8 @@ export interface CertificateCheck {
   readonly clientAddress?: string;
   /** Signature algorithms a CA may have used (default DEFAULT_CA_SIGNATURE_ALGORITHMS). */
   readonly caSignatureAlgorithms?: readonly string[];
+  /** Who verifies the CA's signature: 'noble' as the connection's `crypto: 'noble'` asks (default: the chosen provider). */
+  readonly crypto?: ProviderChoice;
 }
 
 export interface VerifiedCertificate {
@@ -196,7 +199,7 @@ export function verifyCertificate(cert: Certificate | Uint8Array, check: Certifi
   }
   let good: boolean;
   try {
-    good = verifySignature(signatureAlgorithm, ca, c.signature, c.signedData);
+    good = verifySignature(signatureAlgorithm, ca, c.signature, c.signedData, check.crypto);
   } catch (e) {
     if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) {
       throw new CertificateError(id, `CA signature cannot be checked: ${e.message}`);

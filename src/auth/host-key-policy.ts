@@ -20,6 +20,7 @@ import { publicKeyType } from '../crypto/public-key.ts';
 import { keyTypeOfAlgorithm } from '../crypto/signature.ts';
 import { isCertificateType, parseCertificate, type Certificate } from '../crypto/certificate-blob.ts';
 import { KeyFormatError, UnsupportedAlgorithmError } from '../crypto/errors.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 import { HostKeyError } from '../transport/errors.ts';
 import { CLIENT_DEFAULTS } from '../transport/algorithms.ts';
 import type { HostKeyInfo, HostKeyVerifier } from '../transport/kex-exchange.ts';
@@ -103,6 +104,7 @@ export function checkHostCertificate(
   cert: Certificate,
   principal: string,
   now: Date,
+  crypto?: ProviderChoice,
 ): HostCertificateStatus {
   const matching = findKnownHosts(entries, name);
   const revoked = revokedEntry(matching, [cert.signatureKey, cert.publicKey.blob]);
@@ -110,7 +112,7 @@ export function checkHostCertificate(
   const entry = matching.find((e) => e.marker === 'cert-authority' && constantTimeEqual(e.publicKey, cert.signatureKey));
   if (entry === undefined) return { status: 'no-ca' };
   try {
-    verifyCertificate(cert, { role: 'host', principal, now, trustedCAs: [entry.publicKey] });
+    verifyCertificate(cert, { role: 'host', principal, now, trustedCAs: [entry.publicKey], crypto });
     return { status: 'trusted', entry };
   } catch (e) {
     if (e instanceof CertificateError) return { status: 'invalid', entry, error: e };
@@ -143,6 +145,8 @@ export interface KnownHostsVerifierOptions {
   readonly hashKnownHosts?: boolean;
   /** Receives what ssh(1) prints as warnings; see HostKeyWarning. */
   readonly onWarning?: (warning: HostKeyWarning) => void;
+  /** Who verifies a host certificate's CA signature: the connection's `crypto` option. */
+  readonly crypto?: ProviderChoice;
   /** The time certificates are checked at. Default: now. */
   readonly now?: () => Date;
 }
@@ -242,7 +246,7 @@ export function knownHostsVerifier(options: KnownHostsVerifierOptions): HostKeyV
         if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) return refuse(`malformed host certificate: ${e.message}`);
         throw e;
       }
-      const c = checkHostCertificate(db.entries, name, cert, principal, options.now?.() ?? new Date());
+      const c = checkHostCertificate(db.entries, name, cert, principal, options.now?.() ?? new Date(), options.crypto);
       if (c.status === 'trusted') {
         accepted = info.publicKey;
         return true;

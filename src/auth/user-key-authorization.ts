@@ -9,6 +9,7 @@ import { verifyCertificate } from './certificate.ts';
 import { matchAuthorizedKeys, parseAuthorizedKeys } from './authorized-keys.ts';
 import { UNRESTRICTED, type KeyRestrictions } from './key-restrictions.ts';
 import type { PublicKeyContext, UserAuthServerOptions } from './userauth-server-options.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 
 /** An accepted key: what it restricts and which source accepted it (for logs). */
 export interface KeyAuthorization {
@@ -20,9 +21,10 @@ export interface KeyAuthorization {
 /**
  * Asks each configured source in sshd's order. Returns the first acceptance,
  * or a string saying why every source refused (lines that matched but
- * refused, unreadable lines, certificate checks that failed).
+ * refused, unreadable lines, certificate checks that failed). `crypto`: who
+ * verifies CA signatures (the connection's `crypto` option).
  */
-export async function authorizeUserKey(opts: UserAuthServerOptions, ctx: PublicKeyContext, nowMs: number): Promise<KeyAuthorization | string> {
+export async function authorizeUserKey(opts: UserAuthServerOptions, ctx: PublicKeyContext, nowMs: number, crypto?: ProviderChoice): Promise<KeyAuthorization | string> {
   const now = new Date(nowMs);
   const reasons: string[] = [];
   const cert = ctx.certificate;
@@ -31,7 +33,7 @@ export async function authorizeUserKey(opts: UserAuthServerOptions, ctx: PublicK
   const cas = opts.trustedUserCAKeys;
   if (cert !== undefined && cas !== undefined && cas.length > 0) {
     try {
-      const v = verifyCertificate(cert, { role: 'user', principal: ctx.username, now, trustedCAs: cas, clientAddress: ctx.clientAddress });
+      const v = verifyCertificate(cert, { role: 'user', principal: ctx.username, now, trustedCAs: cas, clientAddress: ctx.clientAddress, crypto });
       return { restrictions: v.restrictions, source: 'TrustedUserCAKeys' };
     } catch (e) {
       if (!(e instanceof CertificateError)) throw e;
@@ -53,6 +55,7 @@ export async function authorizeUserKey(opts: UserAuthServerOptions, ctx: PublicK
         now,
         username: ctx.username,
         onRefused: (entry, reason) => reasons.push(`${entry.source} line ${entry.line}: ${reason}`),
+        crypto,
       });
       if (match !== undefined) return { restrictions: match.restrictions, source: `${match.entry.source} line ${match.entry.line}` };
     }
@@ -64,7 +67,7 @@ export async function authorizeUserKey(opts: UserAuthServerOptions, ctx: PublicK
     let restrictions = UNRESTRICTED;
     if (cert !== undefined) {
       try {
-        restrictions = verifyCertificate(cert, { role: 'user', now, trustedCAs: () => true, clientAddress: ctx.clientAddress }).restrictions;
+        restrictions = verifyCertificate(cert, { role: 'user', now, trustedCAs: () => true, clientAddress: ctx.clientAddress, crypto }).restrictions;
       } catch (e) {
         if (!(e instanceof CertificateError)) throw e;
         reasons.push(e.message);

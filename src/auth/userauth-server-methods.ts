@@ -10,6 +10,7 @@ import { isCertificateType, parseCertificate, type Certificate } from '../crypto
 import { keyTypeOfAlgorithm, verifySignature } from '../crypto/signature.ts';
 import { KeyFormatError, UnsupportedAlgorithmError } from '../crypto/errors.ts';
 import { fingerprintSha256 } from '../crypto/fingerprint.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 import { constantTimeEqual } from '../wire/bytes.ts';
 import type { KeyRestrictions } from './key-restrictions.ts';
 import { authorizeUserKey } from './user-key-authorization.ts';
@@ -36,6 +37,8 @@ export interface MethodEnvironment {
   readonly usedKeys: readonly Uint8Array[];
   /** ms since the epoch. */
   now(): number;
+  /** Who verifies signatures: the transport's `crypto` option ('noble' forces noble). */
+  readonly crypto: ProviderChoice;
 }
 
 function failure(detail: string): MethodOutcome {
@@ -77,12 +80,12 @@ export async function publicKeyMethod(env: MethodEnvironment, req: PublickeyRequ
   if (env.usedKeys.some((k) => constantTimeEqual(k, key.blob))) return failure(`${what}: key already used on this connection`);
   const signed = req.signature !== undefined;
   const ctx = { username: req.username, keyBlob: req.publicKey, key, algorithm: req.algorithm, certificate, clientAddress: env.clientAddress, signed };
-  const authorization = await authorizeUserKey(env.opts, ctx, env.now());
+  const authorization = await authorizeUserKey(env.opts, ctx, env.now(), env.crypto);
   if (typeof authorization === 'string') return failure(`${what}: ${authorization}`);
   if (req.signature === undefined) return { kind: 'key-ok', detail: what, algorithm: req.algorithm, keyBlob: req.publicKey };
   let valid: boolean;
   try {
-    valid = verifySignature(req.algorithm, req.publicKey, req.signature, publickeySignedData(env.sessionId, req));
+    valid = verifySignature(req.algorithm, req.publicKey, req.signature, publickeySignedData(env.sessionId, req), env.crypto);
   } catch (e) {
     // A malformed signature blob, or one naming another algorithm: refused, as sshd does.
     if (e instanceof KeyFormatError || e instanceof UnsupportedAlgorithmError) return failure(`${what}: ${e.message}`);

@@ -281,6 +281,7 @@ class UserAuthServer {
       acceptsAlgorithm: (a) => accepted.includes(a) || accepted.includes(underlyingSignatureAlgorithm(a)),
       usedKeys: this.progress.usedKeys,
       now: this.opts.now ?? Date.now,
+      crypto: this.transport.crypto,
     };
   }
 

@@ -235,6 +235,7 @@ export async function hostKeyPolicy(
       strict: kh.strict,
       hashKnownHosts: kh.hashKnownHosts,
       onWarning: onWarning && ((w) => onWarning(w, address)),
+      crypto: hop.transport?.crypto,
     }),
     hostKeyAlgorithms: configured ?? (await knownHostsAlgorithmOrder(where)),
   };

@@ -8,6 +8,7 @@ import { MacError, KexMathError, KeyFormatError } from '../crypto/errors.ts';
 import { createOpener, createSealer } from '../crypto/packet-protection.ts';
 import { CIPHERS } from '../crypto/cipher-registry.ts';
 import { randomBytes } from '../crypto/random.ts';
+import type { ProviderChoice } from '../crypto/types.ts';
 import {
   AlgorithmNegotiationError,
   ConnectionClosedError,
@@ -512,6 +513,11 @@ export class Transport {
   /** Completed key exchanges, the first included. */
   get kexCount(): number {
     return this.handshake.count;
+  }
+
+  /** The `crypto` option: who runs this connection's cryptography ('auto' unless forced). */
+  get crypto(): ProviderChoice {
+    return this.options.crypto ?? 'auto';
   }
 
   /**

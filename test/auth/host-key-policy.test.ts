@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   checkHostKey,
   hostKeyAlgorithmsFor,
@@ -21,6 +21,8 @@ import { generateSigningKey } from '../../src/crypto/signing-keys.ts';
 import { fingerprintSha256 } from '../../src/crypto/fingerprint.ts';
 import { encodeRsaPublicKey } from '../../src/crypto/public-key.ts';
 import { HostKeyError } from '../../src/transport/errors.ts';
+import { nobleAsymmetric } from '../../src/crypto/providers/noble-asymmetric.ts';
+import { runtimeAsymmetric } from '../../src/crypto/providers/runtime-asymmetric.ts';
 import type { HostKeyInfo } from '../../src/transport/kex-exchange.ts';
 import { fromBase64, toBase64 } from '../../src/wire/base64.ts';
 import { utf8 } from '../../src/wire/bytes.ts';
@@ -362,6 +364,18 @@ describeOpenSSH('@cert-authority: host certificates from ssh-keygen -s', () => {
       expect(await verify(certOffer(ok)), `${host}:${port}`).toBe(true);
       expect(warnings).toEqual([]);
       expect(fs.text(USER)).toBe(`@cert-authority *.example,[*.example]:* ${caLine}\n`);
+    }
+  });
+
+  test("crypto: 'noble': the CA's signature is verified by noble, not node:crypto", async () => {
+    const spies = [vi.spyOn(nobleAsymmetric, 'ed25519Verify'), vi.spyOn(runtimeAsymmetric, 'ed25519Verify')] as const;
+    try {
+      const { verify } = setup({ [USER]: `@cert-authority *.example ${caLine}\n` }, { host: 'server.example', port: 22, crypto: 'noble' });
+      expect(await verify(certOffer('good'))).toBe(true);
+      expect(spies[0].mock.calls.length).toBe(1);
+      expect(spies[1].mock.calls.length).toBe(0);
+    } finally {
+      for (const s of spies) s.mockRestore();
     }
   });
 

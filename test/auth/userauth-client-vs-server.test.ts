@@ -5,8 +5,10 @@
  * password change, AuthenticationMethods, and MaxAuthTries ending the
  * connection.
  */
-import { describe, expect, test } from 'vitest';
-import { transportPair } from '../helpers/transport-pair.ts';
+import { describe, expect, test, vi } from 'vitest';
+import { transportPair, type PairOptions } from '../helpers/transport-pair.ts';
+import { nobleAsymmetric } from '../../src/crypto/providers/noble-asymmetric.ts';
+import { runtimeAsymmetric } from '../../src/crypto/providers/runtime-asymmetric.ts';
 import { signTestCertificate } from '../helpers/test-certificates.ts';
 import { authenticateClient } from '../../src/auth/userauth-client.ts';
 import { serveUserAuth, type UserAuthServerOptions } from '../../src/auth/userauth-server.ts';
@@ -21,8 +23,8 @@ const USER = 'carol';
 const key = generateSigningKey('ssh-ed25519');
 const ca = generateSigningKey('ecdsa-sha2-nistp256');
 
-async function run(server: Partial<UserAuthServerOptions>, credentials: Credential[], onPasswordChange?: (p: string) => string | undefined) {
-  const { client, server: srv } = transportPair();
+async function run(server: Partial<UserAuthServerOptions>, credentials: Credential[], onPasswordChange?: (p: string) => string | undefined, pair: PairOptions = {}) {
+  const { client, server: srv } = transportPair(pair);
   const served = serveUserAuth(srv, { failureDelayMs: 0, ...server });
   served.catch(() => undefined);
   await client.ready;
@@ -72,6 +74,30 @@ describe('userauth client against serveUserAuth', () => {
     const cert = new CertifiedSigningKey(key, signTestCertificate(ca, key.publicBlob, { kind: 'user', principals: [USER] }));
     const { served } = await run({ trustedUserCAKeys: [ca.publicBlob] }, [{ type: 'publickey', key: cert }]);
     expect(served.certificate?.keyId).toBe('hopssh-test');
+  });
+
+  test("crypto: 'noble' on the server: the user's signature and the certificate's CA signature are verified by noble", async () => {
+    const spies = {
+      nobleEd: vi.spyOn(nobleAsymmetric, 'ed25519Verify'),
+      nobleEcdsa: vi.spyOn(nobleAsymmetric, 'ecdsaVerify'),
+      runtimeEd: vi.spyOn(runtimeAsymmetric, 'ed25519Verify'),
+      runtimeEcdsa: vi.spyOn(runtimeAsymmetric, 'ecdsaVerify'),
+    };
+    try {
+      const cert = new CertifiedSigningKey(key, signTestCertificate(ca, key.publicBlob, { kind: 'user', principals: [USER] }));
+      const { served } = await run({ trustedUserCAKeys: [ca.publicBlob] }, [{ type: 'publickey', key: cert }], undefined, { server: { crypto: 'noble' }, client: { crypto: 'runtime' } });
+      expect(served.certificate?.keyId).toBe('hopssh-test');
+      const userKey = key.publicBlob.subarray(-32);
+      const withUserKey = (calls: unknown[][]) => calls.filter((c) => constantTimeEqual(c[0] as Uint8Array, userKey)).length;
+      expect(withUserKey(spies.nobleEd.mock.calls), "the user's signature, by noble").toBe(1);
+      expect(withUserKey(spies.runtimeEd.mock.calls), 'not by the runtime').toBe(0);
+      expect(spies.nobleEcdsa.mock.calls.length, "the CA's signature, by noble").toBeGreaterThan(0);
+      expect(spies.runtimeEcdsa.mock.calls.length).toBe(0);
+      // The client ('runtime') checked the server's host key signature on node:crypto.
+      expect(spies.runtimeEd.mock.calls.length).toBeGreaterThan(0);
+    } finally {
+      for (const s of Object.values(spies)) s.mockRestore();
+    }
   });
 
   test('a password change (RFC 4252 §8)', async () => {
