@@ -33,6 +33,9 @@ export class ChannelStream implements ByteStream {
     return this.channel.sendMaxPacket;
   }
 
+  /** A write is sealed into the channel's packet or queued as a copy before write() returns. */
+  readonly settled = true;
+
   keep(view: Uint8Array): Uint8Array {
     return this.channel.keep(view);
   }

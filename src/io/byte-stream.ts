@@ -24,6 +24,12 @@ export interface ByteStream {
    */
   write(data: Uint8Array): boolean;
   /**
+   * Optional: true when the stream holds none of the buffers given to write()
+   * (each was written out or copied), so the writer may reuse their memory
+   * (PacketSender's arena). Absent or false: the writer must not.
+   */
+  readonly settled?: boolean;
+  /**
    * The largest write the stream carries whole, when it frames what it is
    * given (an SSH channel: one CHANNEL_DATA, ChannelStream). A writer with
    * frames of its own (a transport's packets) keeps each write within it,

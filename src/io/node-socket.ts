@@ -51,6 +51,11 @@ export class NodeSocketStream implements ByteStream {
     return this.socket.write(data);
   }
 
+  /** Nothing queued: every write went to the kernel (net counts a chunk until its write completes). */
+  get settled(): boolean {
+    return this.socket.writableLength === 0;
+  }
+
   pause(): void {
     this.socket.pause();
   }

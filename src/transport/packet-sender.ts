@@ -13,7 +13,9 @@ const DIRECT_MIN_PAYLOAD = 1024;
  * header, payload, padding and tag are laid out in place and sealed there;
  * everything produced in one tick goes to the stream in one write (DESIGN.md,
  * "Writes coalesce"). Written bytes belong to the stream: later packets go
- * after them, and a fresh arena is taken once this one is full.
+ * after them, and once this arena is full it starts over if the stream has
+ * let go of everything written from it (ByteStream.settled: a socket whose
+ * writes all reached the kernel), else a fresh arena is taken.
  *
  * A stream with a `maxWriteSize` (a channel, when this transport is nested
  * in another) gets writes cut at packet boundaries within that size, so each
@@ -95,7 +97,8 @@ export class PacketSender {
     if (limit !== undefined && this.used > this.flushed && this.used - this.flushed + need > limit) this.flush();
     if (this.arena.length - this.used < need) {
       this.flush();
-      this.arena = new Uint8Array(Math.max(ARENA_SIZE, need));
+      // The arena again once the stream holds nothing written from it (ByteStream.settled), else a fresh one.
+      if (this.stream.settled !== true || this.arena.length < need) this.arena = new Uint8Array(Math.max(ARENA_SIZE, need));
       this.used = 0;
       this.flushed = 0;
     }
