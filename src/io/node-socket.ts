@@ -2,6 +2,9 @@ import * as net from 'node:net';
 import type { ByteStream, ByteStreamHandler } from './byte-stream.ts';
 import { ConnectError } from './network.ts';
 
+const runtime = globalThis as { Bun?: unknown; Deno?: unknown };
+const ON_NODE = runtime.Bun === undefined && runtime.Deno === undefined;
+
 /** Size of the reusable receive buffer of a socket we connect (net `onread`). */
 const READ_BUFFER_SIZE = 256 * 1024;
 
@@ -51,9 +54,13 @@ export class NodeSocketStream implements ByteStream {
     return this.socket.write(data);
   }
 
-  /** Nothing queued: every write went to the kernel (net counts a chunk until its write completes). */
+  /**
+   * Nothing queued: every write went to the kernel (Node's net counts a chunk
+   * until its write completes). Never under Bun or Deno, whose node:net
+   * emulation does not promise when a written buffer is let go.
+   */
   get settled(): boolean {
-    return this.socket.writableLength === 0;
+    return ON_NODE && this.socket.writableLength === 0;
   }
 
   pause(): void {
