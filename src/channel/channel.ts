@@ -1,4 +1,5 @@
 import { MSG } from '../wire/message-numbers.ts';
+import { isViewInside } from '../wire/bytes.ts';
 import { ProtocolError } from '../transport/errors.ts';
 import { ChannelClosedError, RequestFailedError } from './errors.ts';
 import { DATA_HEADER, EXTENDED_DATA_HEADER, writeDataHeader, writeExtendedDataHeader, writeWindowAdjust } from './channel-data.ts';
@@ -453,10 +454,7 @@ export class Channel {
    * "Opening in place").
    */
   keep(view: Uint8Array): Uint8Array {
-    const h = this.heldDelivery;
-    if (h !== undefined && view.buffer === h.buffer && view.byteOffset >= h.byteOffset && view.byteOffset + view.byteLength <= h.byteOffset + h.byteLength) {
-      return view;
-    }
+    if (this.heldDelivery !== undefined && isViewInside(view, this.heldDelivery)) return view;
     return this.owned(view);
   }
 

@@ -1,4 +1,5 @@
 import type { PacketOpener } from '../crypto/types.ts';
+import { isViewInside } from '../wire/bytes.ts';
 import { LimitError, ProtocolError } from './errors.ts';
 
 /** OpenSSH's PACKET_MAX_SIZE; RFC 4253 §6.1 requires at least 35000. */
@@ -245,9 +246,7 @@ export class PacketReceiver {
    * lies in a buffer that is reused (opened in place): copy the view then.
    */
   claim(view: Uint8Array): boolean {
-    const b = this.detached;
-    if (b === undefined || view.buffer !== b.buffer) return false;
-    if (view.byteOffset < b.byteOffset || view.byteOffset + view.byteLength > b.byteOffset + b.byteLength) return false;
+    if (this.detached === undefined || !isViewInside(view, this.detached)) return false;
     this.claimed = true;
     return true;
   }

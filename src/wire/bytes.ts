@@ -47,6 +47,11 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** Overwrite secrets (any typed arrays) with zeros. */
+/** Whether `view` lies wholly inside `outer` (the same memory, not merely equal bytes). */
+export function isViewInside(view: Uint8Array, outer: Uint8Array): boolean {
+  return view.buffer === outer.buffer && view.byteOffset >= outer.byteOffset && view.byteOffset + view.byteLength <= outer.byteOffset + outer.byteLength;
+}
+
 export function wipe(...bufs: (Uint8Array | Uint32Array | undefined)[]): void {
   for (const b of bufs) b?.fill(0);
 }
