@@ -15,11 +15,12 @@ export interface Pipe {
  * - stream → channel: each chunk goes to channel.write(), which seals it
  *   straight into the transport's packet buffer; when the channel's send queue
  *   is full the stream is paused until the channel drains.
- * - channel → stream: each chunk is handed over as the stream owns what it is
- *   given (Channel.keep: the decrypted packet itself where the transport can
- *   hand it over, else one copy, as the view dies when onData returns); when the stream says false the
- *   channel is paused — it holds what arrives and gives no window back — until
- *   the stream drains. So the peer never has more in flight than our window.
+ * - channel → stream: each chunk is handed over for the stream to own
+ *   (Channel.keep: the decrypted packet itself where the transport can hand
+ *   it over, else one copy, as the view dies when onData returns); when the
+ *   stream says false the channel is paused — it holds what arrives and gives
+ *   no window back — until the stream drains. So the peer never has more in
+ *   flight than our window.
  * - EOF either way is passed on as a half-close; once both directions have
  *   ended the channel is closed, and each side's close closes the other.
  */

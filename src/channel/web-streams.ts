@@ -21,7 +21,8 @@ export interface WebStreamPair {
  * settles on its drain. Closing the writable sends EOF (half-close);
  * cancelling the readable discards further data without stopping the writable.
  * Each incoming chunk is kept (ByteStream.keep: a channel hands the decrypted
- * packet over where it can) or else copied once, as the stream's view dies when its handler returns.
+ * packet over where it can) or else copied once, as the stream's view dies
+ * when its handler returns.
  */
 export function webStreams(stream: ByteStream, opts: WebStreamsOptions = {}): WebStreamPair {
   let rc!: ReadableStreamDefaultController<Uint8Array>;
